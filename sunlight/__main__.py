@@ -1,0 +1,5 @@
+"""`python -m sunlight` runs the command line."""
+
+from sunlight.cli import main
+
+main()
