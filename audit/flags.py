@@ -26,8 +26,9 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import duckdb
 import sqlglot
@@ -132,6 +133,35 @@ def apply_findings(
         history_entries=len(pending),
         seconds=round(time.perf_counter() - started, 3),
     )
+
+
+_FINDING_TYPES = (
+    "VARCHAR", "INTEGER", "VARCHAR", "VARCHAR", "VARCHAR", "VARCHAR", "VARCHAR", "VARCHAR", "VARCHAR",
+    "VARCHAR", "VARCHAR", "VARCHAR", "JSON", "TIMESTAMP", "INTEGER", "INTEGER",
+)
+
+
+def findings_from_rows(con: duckdb.DuckDBPyConnection, name: str, rows: Iterable[Mapping[str, Any]]) -> int:
+    """Create temp table ``name`` with the findings columns from Python mappings (for engines that
+    find in Python, and for tests). Absent keys are NULL (``occurrence``: ''); ``evidence`` may be a
+    dict. Returns the number of rows."""
+    table = _table_sql(name)
+    columns = ", ".join(f"{c} {t}" for c, t in zip(FINDING_COLUMNS, _FINDING_TYPES, strict=True))
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {table} ({columns})")
+    values = []
+    for row in rows:
+        unknown = set(row) - set(FINDING_COLUMNS)
+        if unknown:
+            raise AuditError(f"unknown findings column(s): {', '.join(sorted(unknown))}")
+        record = [row.get(c) for c in FINDING_COLUMNS]
+        record[7] = row.get("occurrence") or ""
+        if not isinstance(record[12], str) and record[12] is not None:
+            record[12] = history.dumps(history.jsonable(record[12]))
+        values.append(record)
+    if values:
+        marks = ", ".join("?" for _ in FINDING_COLUMNS)
+        con.executemany(f"INSERT INTO {table} VALUES ({marks})", values)
+    return len(values)
 
 
 def _table_sql(name: str) -> str:

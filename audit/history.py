@@ -212,29 +212,23 @@ _VERIFY_COLUMNS = ("entry_no, flag_id, recorded_at, actor, action, from_state, t
 
 
 def verify(con: duckdb.DuckDBPyConnection, *, limit: int = 1000) -> VerifyReport:
-    """Recompute the chain; report each damaged entry (at most ``limit``) in chain order."""
+    """Recompute the chain; report each damaged entry (at most ``limit``) in chain order.
+
+    Reads in pages on ``con`` itself, so it also sees the caller's uncommitted entries.
+    """
     damages: list[Damage] = []
-    expected_no, prev = 1, GENESIS
-    count = 0
-    cursor = con.cursor()
-    cursor.execute(f"SELECT {_VERIFY_COLUMNS} FROM flag_history ORDER BY entry_no")
-    while len(damages) < limit:
-        batch = cursor.fetchmany(_BATCH)
+    expected_no, prev, shift, count, last_seen = 1, GENESIS, 0, 0, -(2**62)
+    while True:
+        batch = con.execute(f"SELECT {_VERIFY_COLUMNS} FROM flag_history WHERE entry_no > ?"
+                            " ORDER BY entry_no LIMIT ?", [last_seen, _BATCH]).fetchall()
         if not batch:
             break
         for row in batch:
             count += 1
-            entry_no, flag_id, recorded_at, actor, action, from_state, to_state, level, detail, stored_prev, stored = row
-            recomputed = entry_hash(stored_prev, entry_no, flag_id, recorded_at, actor, action, from_state,
-                                    to_state, level, str(detail))
-            if recomputed != stored:  # stored text may differ from canonical JSON only in form
-                recomputed = entry_hash(stored_prev, entry_no, flag_id, recorded_at, actor, action,
-                                        from_state, to_state, level, _canonical_text(detail))
-            damage = _classify(con, entry_no, expected_no, prev, stored_prev, recomputed, stored)
-            if damage is not None:
+            damage, shift = _check_entry(con, row, expected_no, prev, shift)
+            if damage is not None and len(damages) < limit:
                 damages.append(damage)
-            expected_no, prev = entry_no + 1, stored
-    cursor.close()
+            expected_no, prev, last_seen = row[0] + 1, row[10], row[0]
     anchors = con.execute("SELECT entry_no, hash, anchored_at FROM history_anchors ORDER BY entry_no").fetchall()
     for entry_no, digest, anchored_at in anchors:
         if entry_no == 0:
@@ -243,12 +237,22 @@ def verify(con: duckdb.DuckDBPyConnection, *, limit: int = 1000) -> VerifyReport
         when = anchored_at.strftime("%Y-%m-%d %H:%M")
         if found is None:
             damages.append(Damage(entry_no, "deleted",
-                                  f"{when} 的运行记录链尾为第 {entry_no} 条，现在该条已不存在（末尾记录被删除）。"))
-        elif found[0] != digest:
-            damages.append(Damage(entry_no, "edited", f"与 {when} 的运行记录锚定的哈希不一致（该条之前的记录被改写）。"))
+                                  f"{when} 的运行记录链尾为第 {entry_no} 条，现在该条已不存在（记录被删除）。"))
+        elif found[0] != digest and not any(d.entry_no <= entry_no for d in damages):
+            damages.append(Damage(entry_no, "edited", f"与 {when} 的运行记录锚定的哈希不一致（链被整体重算）。"))
     damages.extend(_flag_mismatches(con))
     damages.sort(key=lambda d: (d.kind == "flag_mismatch", d.entry_no))
     return VerifyReport(count, prev, tuple(damages), len(anchors))
+
+
+def _rehash(row: tuple[Any, ...], prev_hash: str, entry_no: int) -> str:
+    _, flag_id, recorded_at, actor, action, from_state, to_state, level, detail = row[:9]
+    digest = entry_hash(prev_hash, entry_no, flag_id, recorded_at, actor, action, from_state, to_state, level,
+                        str(detail))
+    if digest != row[10]:  # the stored text may differ from canonical JSON only in form
+        digest = entry_hash(prev_hash, entry_no, flag_id, recorded_at, actor, action, from_state, to_state,
+                            level, _canonical_text(detail))
+    return digest
 
 
 def _canonical_text(detail: Any) -> str:
@@ -258,26 +262,32 @@ def _canonical_text(detail: Any) -> str:
         return str(detail)
 
 
-def _classify(
-    con: duckdb.DuckDBPyConnection, entry_no: int, expected_no: int, prev: str, stored_prev: str,
-    recomputed: str, stored: str,
-) -> Damage | None:
+def _check_entry(
+    con: duckdb.DuckDBPyConnection, row: tuple[Any, ...], expected_no: int, prev: str, shift: int,
+) -> tuple[Damage | None, int]:
+    """The damage of one entry (None if intact), and the renumbering shift seen so far."""
+    entry_no, stored_prev, stored = row[0], row[9], row[10]
     if entry_no != expected_no:
         missing = (f"第 {expected_no} 条" if entry_no == expected_no + 1
                    else f"第 {expected_no}–{entry_no - 1} 条")
-        return Damage(entry_no, "deleted", f"编号不连续：{missing}缺失。")
-    if stored_prev != prev:
-        elsewhere = first(con, "SELECT entry_no FROM flag_history WHERE hash = ? LIMIT 1", [stored_prev])
-        if elsewhere is not None:
-            return Damage(entry_no, "reordered",
-                          f"它本应接在第 {elsewhere[0]} 条之后，却排在第 {entry_no - 1 if entry_no > 1 else 0} 条之后。")
-        if recomputed != stored:
-            return Damage(entry_no, "edited", "前一哈希字段被改写，本条哈希与内容不符。")
-        return Damage(entry_no, "deleted",
-                      "链接断裂：前一哈希与上一条不符，上一条记录被删除后重新编号，或被改写后重算了哈希。")
-    if recomputed != stored:
-        return Damage(entry_no, "edited", "内容与哈希不符（有字段被修改）。")
-    return None
+        return Damage(entry_no, "deleted", f"编号不连续：{missing}缺失。"), shift
+    intact = _rehash(row, stored_prev, entry_no) == stored
+    if stored_prev == prev:
+        if intact or (shift and _rehash(row, stored_prev, entry_no + shift) == stored):
+            return None, shift  # intact, or part of a renumbering already reported
+        return Damage(entry_no, "edited", "内容与哈希不符（有字段被修改）。"), shift
+    elsewhere = first(con, "SELECT entry_no FROM flag_history WHERE hash = ? LIMIT 1", [stored_prev])
+    if elsewhere is not None:
+        return Damage(entry_no, "reordered",
+                      f"它本应接在第 {elsewhere[0]} 条之后，现在却排在第 {entry_no - 1} 条之后。"), shift
+    if not intact and _rehash(row, prev, entry_no) == stored:
+        return Damage(entry_no, "edited", "前一哈希字段被改写。"), shift
+    for gap in range(1, 1001):
+        if _rehash(row, stored_prev, entry_no + gap) == stored:
+            return Damage(entry_no, "deleted",
+                          f"本条原为第 {entry_no + gap} 条：其前 {gap} 条记录被删除，其后的记录被重新编号。"), gap
+    return Damage(entry_no, "deleted",
+                  "链接断裂：前一哈希与上一条不符，上一条记录被删除，或被改写后重算了哈希。"), shift
 
 
 def _flag_mismatches(con: duckdb.DuckDBPyConnection, limit: int = 100) -> list[Damage]:

@@ -1,0 +1,274 @@
+"""Commands for flags: list them, act on them, verify their history, write lists, run the night.
+
+``sunlight flags``   list flags (table, CSV or JSON) with filters
+``sunlight flag``    the human steps: ack, order, answer, accept, return, resolve, dismiss
+``sunlight verify``  recompute the history hash chain (exit 7 when it is damaged)
+``sunlight report``  write each department's rectification list (整改清单) as Excel and PDF
+``sunlight nightly`` the nightly batch: ingest, audit, record the run, write the lists
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from audit import actions
+from audit.flags import ACTIVE_STATES, LEVELS, STATES
+from sunlight import db
+from sunlight.config import Settings
+
+DB_OPTION = click.option("--db", "db_path", required=True, type=click.Path(dir_okay=False, path_type=Path),
+                         help="The DuckDB database file.")
+
+# (column, Chinese heading) of `sunlight flags`
+LIST_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("flag_id", "牌号"), ("level", "等级"), ("state", "状态"), ("category", "类别"), ("dept_code", "部门"),
+    ("case_id", "办件编号"), ("item_name", "事项"), ("title", "规则"), ("message", "问题说明"),
+    ("due_at", "办理时限"), ("days_overdue", "超期天数"), ("first_seen_at", "首次发现"),
+    ("last_seen_at", "最近发现"), ("active", "仍存在"), ("rule_id", "规则编号"),
+)
+_LEVEL_INPUT = {"red": "red", "红": "red", "红牌": "red", "yellow": "yellow", "黄": "yellow", "黄牌": "yellow"}
+
+
+def _value(column: str, value: Any, chinese: bool) -> Any:
+    if value is None:
+        return ""
+    if chinese and column == "level":
+        return LEVELS.get(value, value)
+    if chinese and column == "state":
+        return STATES.get(value, value)
+    if chinese and column == "active":
+        return "是" if value else "否"
+    if isinstance(value, dt.datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    return value
+
+
+@click.command()
+@DB_OPTION
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+@click.option("--level", help="red/yellow (红/黄).")
+@click.option("--state", "states", multiple=True,
+              help="open/acknowledged/rectifying/resolved/dismissed, repeatable, or 'all'. "
+                   "Default: the unfinished ones (open, acknowledged, rectifying).")
+@click.option("--dept", help="Department code.")
+@click.option("--category", help="时效 / 流程 / 内容 / 公示.")
+@click.option("--rule", "rule_id", help="Rule id.")
+@click.option("--limit", type=int, default=None, help="At most this many rows (most urgent first).")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="Write to this file (CSV: UTF-8 with BOM).")
+def flags(db_path: Path, fmt: str, level: str | None, states: tuple[str, ...], dept: str | None,
+          category: str | None, rule_id: str | None, limit: int | None, out: Path | None) -> None:
+    """List flags, most urgent first."""
+    where, params = ["true"], []
+    if level:
+        if level not in _LEVEL_INPUT:
+            raise click.BadParameter(f"未知等级 {level!r}（red/yellow）", param_hint="--level")
+        where.append("f.level = ?")
+        params.append(_LEVEL_INPUT[level])
+    chosen = ACTIVE_STATES if not states else (tuple(STATES) if "all" in states else states)
+    unknown = [s for s in chosen if s not in STATES]
+    if unknown:
+        raise click.BadParameter(f"未知状态 {', '.join(unknown)}（{', '.join(STATES)}）", param_hint="--state")
+    where.append("list_contains(?::VARCHAR[], f.state)")
+    params.append(list(chosen))
+    for column, value in (("dept_code", dept), ("category", category), ("rule_id", rule_id)):
+        if value:
+            where.append(f"f.{column} = ?")
+            params.append(value)
+    sql = (
+        "SELECT f.flag_id, f.level, f.state, f.category, f.dept_code, f.case_id, i.name AS item_name, f.title,"
+        " f.message, f.due_at, f.days_overdue, f.first_seen_at, f.last_seen_at, f.active, f.rule_id"
+        " FROM flags f LEFT JOIN items i ON i.item_code = f.item_code"
+        f" WHERE {' AND '.join(where)}"
+        " ORDER BY f.level = 'red' DESC, f.days_overdue DESC NULLS LAST, f.due_at NULLS LAST, f.flag_id"
+    )
+    if limit is not None:
+        sql += f" LIMIT {int(limit)}"
+    con = db.connect(db_path, read_only=True)
+    try:
+        rows = con.execute(sql, params).fetchall()
+    finally:
+        con.close()
+    text = _render(fmt, rows)
+    if out is not None:
+        out.write_text(text, encoding="utf-8-sig" if fmt == "csv" else "utf-8")
+        click.echo(f"已写出 {len(rows)} 条到 {out}", err=True)
+    elif fmt == "table":
+        _print_table(rows)
+    else:
+        click.echo(text, nl=False)
+
+
+def _render(fmt: str, rows: list[tuple[Any, ...]]) -> str:
+    names = [c for c, _ in LIST_COLUMNS]
+    if fmt == "json":
+        records = [{c: (v.isoformat() if isinstance(v, dt.datetime) else v) for c, v in zip(names, r, strict=True)}
+                   for r in rows]
+        return json.dumps(records, ensure_ascii=False, indent=1) + "\n"
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow([h for _, h in LIST_COLUMNS])
+    writer.writerows([[_value(c, v, True) for c, v in zip(names, r, strict=True)] for r in rows])
+    return buffer.getvalue()
+
+
+def _print_table(rows: list[tuple[Any, ...]]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    shown = ("flag_id", "level", "state", "category", "dept_code", "case_id", "title", "days_overdue", "due_at")
+    index = [c for c, _ in LIST_COLUMNS]
+    table = Table(title=f"牌（共 {len(rows)} 条）", show_lines=False)
+    for column in shown:
+        table.add_column(dict(LIST_COLUMNS)[column], overflow="fold")
+    for row in rows:
+        cells = [str(_value(c, row[index.index(c)], True)) for c in shown]
+        style = "red" if row[1] == "red" else "yellow"
+        table.add_row(*cells, style=style)
+    Console(file=sys.stdout, soft_wrap=False).print(table)
+
+
+@click.command()
+@DB_OPTION
+def verify(db_path: Path) -> None:
+    """Recompute the flag history's hash chain; exit 7 when it is damaged."""
+    from audit import history
+
+    con = db.connect(db_path, read_only=True)
+    try:
+        report = history.verify(con)
+    finally:
+        con.close()
+    click.echo(report.describe())
+    if not report.ok:
+        raise click.exceptions.Exit(7)
+
+
+# -- sunlight flag <step> ---------------------------------------------------------------------------
+
+@click.group()
+def flag() -> None:
+    """Act on one flag or supervision order (every step is recorded in the history)."""
+
+
+def _step(function: Callable[..., actions.ActionResult], **kwargs: Any) -> None:
+    ctx = click.get_current_context()
+    settings: Settings = ctx.obj if isinstance(ctx.obj, Settings) else Settings()
+    db_path: Path = kwargs.pop("db_path")
+    kwargs["at"] = actions.local_now(settings.timezone)
+    con = db.connect(db_path)
+    try:
+        con.execute("BEGIN TRANSACTION")
+        try:
+            result = function(con, **kwargs)
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+    finally:
+        con.close()
+    label = actions.ACTION_LABELS[result.action]
+    if not result.applied:
+        click.echo(f"该操作已执行过（历史第 {result.entry_no} 条），未重复执行。")
+        return
+    change = (f"{STATES.get(result.from_state or '', result.from_state)} → {STATES[result.to_state]}"
+              if result.from_state != result.to_state else STATES[result.to_state])
+    order = f"，督办单 {result.order_id}" if result.order_id is not None else ""
+    click.echo(f"已{label}：牌 {result.flag_id}（{change}）{order}，历史第 {result.entry_no} 条。")
+
+
+USER = click.option("--user", "actor", required=True, help="Who does this (recorded in the history).")
+KEY = click.option("--key", "idempotency_key", default=None,
+                   help="Idempotency key: a second call with the same key changes nothing.")
+DUE = click.option("--due", "feedback_due", required=True, type=click.DateTime(formats=["%Y-%m-%d"]),
+                   help="Feedback due date (YYYY-MM-DD).")
+
+
+@flag.command("ack")
+@click.argument("flag_id")
+@DB_OPTION
+@USER
+@KEY
+@click.option("--note")
+def ack_command(**kwargs: Any) -> None:
+    """Acknowledge a flag (已确认)."""
+    _step(actions.acknowledge, **kwargs)
+
+
+@flag.command("order")
+@click.argument("flag_id")
+@DB_OPTION
+@USER
+@KEY
+@DUE
+@click.option("--instructions", required=True, help="What the department must do (督办要求).")
+@click.option("--dept", "dept_code", default=None, help="Department to supervise (default: the flag's).")
+def order_command(**kwargs: Any) -> None:
+    """Issue a supervision order (督办) with a feedback due date."""
+    kwargs["feedback_due"] = kwargs["feedback_due"].date()
+    _step(actions.issue_order, **kwargs)
+
+
+@flag.command("answer")
+@click.argument("order_id", type=int)
+@DB_OPTION
+@USER
+@KEY
+@click.option("--answer", required=True, help="The department's reply (整改反馈).")
+def answer_command(**kwargs: Any) -> None:
+    """Answer a supervision order (department head)."""
+    _step(actions.answer_order, **kwargs)
+
+
+@flag.command("accept")
+@click.argument("order_id", type=int)
+@DB_OPTION
+@USER
+@KEY
+@click.option("--note", default=None)
+def accept_command(**kwargs: Any) -> None:
+    """Accept an order's answer: the flag is resolved (摘牌)."""
+    _step(actions.accept_answer, **kwargs)
+
+
+@flag.command("return")
+@click.argument("order_id", type=int)
+@DB_OPTION
+@USER
+@KEY
+@DUE
+@click.option("--note", required=True, help="Why the answer is returned (退回理由).")
+def return_command(**kwargs: Any) -> None:
+    """Return an order's answer with a new feedback due date (退回重办)."""
+    kwargs["feedback_due"] = kwargs["feedback_due"].date()
+    _step(actions.return_answer, **kwargs)
+
+
+@flag.command("resolve")
+@click.argument("flag_id")
+@DB_OPTION
+@USER
+@KEY
+@click.option("--reason", required=True, help="Why the flag is resolved (摘牌理由).")
+def resolve_command(**kwargs: Any) -> None:
+    """Resolve a flag (摘牌)."""
+    _step(actions.resolve, **kwargs)
+
+
+@flag.command("dismiss")
+@click.argument("flag_id")
+@DB_OPTION
+@USER
+@KEY
+@click.option("--reason", required=True, help="Why this is not a violation (驳回理由).")
+def dismiss_command(**kwargs: Any) -> None:
+    """Dismiss a flag (驳回) with a reason."""
+    _step(actions.dismiss, **kwargs)
