@@ -1,0 +1,85 @@
+"""Chinese labels for codes shown in the dashboard."""
+
+from __future__ import annotations
+
+STATES: dict[str, str] = {
+    "open": "待处理",
+    "acknowledged": "已确认",
+    "rectifying": "督办中",
+    "resolved": "已摘牌",
+    "dismissed": "已驳回",
+}
+ACTIVE_STATES = ("open", "acknowledged", "rectifying")
+LEVELS: dict[str, str] = {"red": "红牌", "yellow": "黄牌"}
+LEVEL_COLORS: dict[str, str] = {"red": "#d62728", "yellow": "#e6b800"}
+CATEGORIES = ("时效", "流程", "内容", "公示")
+ORDER_STATUS: dict[str, str] = {
+    "issued": "待反馈",
+    "answered": "已反馈待审核",
+    "accepted": "已通过",
+    "returned": "已退回",
+}
+HISTORY_ACTIONS: dict[str, str] = {
+    "raise": "入牌",
+    "escalate": "升级为红牌",
+    "clear": "条件消除",
+    "reraise": "再次入牌",
+    "acknowledge": "确认",
+    "order": "下发督办",
+    "answer": "部门反馈",
+    "accept": "通过反馈",
+    "return": "退回反馈",
+    "resolve": "摘牌",
+    "dismiss": "驳回",
+}
+JOURNAL_STATUS: dict[str, str] = {"pending": "待写入", "applied": "已生效", "failed": "未能生效"}
+ACTIVITIES: dict[str, str] = {
+    "SUBMIT": "申请/收件",
+    "ACCEPT": "受理",
+    "REFUSE": "不予受理",
+    "SUPPLEMENT_NOTICE": "补正告知",
+    "SUPPLEMENT_RECEIVED": "补正接收",
+    "REVIEW": "审查",
+    "SUSPEND": "特别程序开始",
+    "RESUME": "特别程序结束",
+    "EXTEND": "延期",
+    "DECIDE": "决定",
+    "DELIVER": "送达/发证",
+    "CLOSE": "办结",
+    "CHARGE": "收费",
+    "FILE_CASE": "立案",
+    "INVESTIGATE": "调查取证",
+    "NOTIFY": "告知",
+    "HEARING": "听证",
+    "PENALTY_DECISION": "处罚决定",
+    "EXECUTE": "执行",
+    "PUBLISH": "公示",
+    "WITHDRAW": "撤回公示",
+    "REVOKE": "撤销决定",
+}
+PLATFORMS: dict[str, str] = {
+    "qyzx": "企业服务中心",
+    "mszx": "民生服务中心",
+    "sqzx": "社区服务中心",
+    "wsdt": "网上办事大厅",
+    "xtbg": "统一协同办公平台",
+    "zfba": "行政执法办案系统",
+    "gswz": "政府网站公示栏",
+    "reference": "基础数据",
+}
+RUN_STATUS: dict[str, str] = {"ok": "成功", "partial": "部分成功", "failed": "失败"}
+RUN_KINDS: dict[str, str] = {"audit": "审计", "nightly": "夜间批处理", "live": "实时"}
+LOAD_OUTCOMES: dict[str, str] = {"loaded": "已加载", "replaced": "已替换", "unchanged": "未变化", "refused": "已拒绝"}
+DISCLOSURE_STATUS: dict[str, str] = {
+    "on_time": "按时公示",
+    "late": "超期公示",
+    "missing": "超期未公示",
+    "waiting": "待公示（未超期）",
+}
+
+
+def label(mapping: dict[str, str], code: object) -> str:
+    """The Chinese label of ``code``, or the code itself when unknown."""
+    if code is None:
+        return ""
+    return mapping.get(str(code), str(code))

@@ -1,0 +1,145 @@
+"""执法结果公示: every decision that must be published, when it was, and the working-day lag.
+
+A decision is a case's first PENALTY_DECISION (enforcement) or first DECIDE of a 行政许可 granted
+(准予), for items with a disclosure limit. Its publication is the first disclosure of the case (or,
+when the disclosure names no case, of its decision number). The lag is counted on the calendar
+table: ``workday_no(published date) - workday_no(decision date)`` working days. Not yet published
+and beyond the limit as of the last audit: 超期未公示; within it: 待公示.
+
+The public sees the same list, with natural persons' names, ID numbers and phone numbers masked
+(:mod:`dashboard.masking`), and no internal columns.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import duckdb
+import pandas as pd
+
+from dashboard import masking
+from dashboard.queries import scope
+from dashboard.queries.scope import Clause, Page, PageOf
+from dashboard.viewer import Viewer
+
+STATUSES = ("on_time", "late", "missing", "waiting")
+PUBLIC_COLUMNS = ["decision_no", "dept_name", "item_name", "party", "cause", "fine_amount", "decided_at",
+                  "published_at", "lag_days", "limit_days", "status", "content", "url"]
+
+_DECISIONS = """
+WITH decided AS (
+    SELECT e.case_id, min(e.ts) AS decided_at
+    FROM events e WHERE e.activity IN ('PENALTY_DECISION', 'DECIDE') GROUP BY e.case_id
+),
+pub_case AS (
+    SELECT case_id, arg_min(disclosure_id, published_at) AS disclosure_id FROM disclosures
+    WHERE case_id IS NOT NULL GROUP BY case_id
+),
+pub_no AS (
+    SELECT decision_no, arg_min(disclosure_id, published_at) AS disclosure_id FROM disclosures
+    WHERE case_id IS NULL GROUP BY decision_no
+),
+base AS (
+    SELECT c.case_id, c.dept_code, d.name AS dept_name, c.item_code, i.name AS item_name, c.decision_no,
+           c.applicant_type, c.applicant_name, c.fine_amount, c.cause, dc.decided_at,
+           i.disclosure_limit AS limit_days, coalesce(pc.disclosure_id, pn.disclosure_id) AS disclosure_id
+    FROM cases c
+    JOIN items i ON i.item_code = c.item_code
+    JOIN decided dc ON dc.case_id = c.case_id
+    LEFT JOIN departments d ON d.dept_code = c.dept_code
+    LEFT JOIN pub_case pc ON pc.case_id = c.case_id
+    LEFT JOIN pub_no pn ON pn.decision_no = c.decision_no
+    WHERE i.disclosure_limit IS NOT NULL
+      AND (c.case_kind = 'enforcement' OR (i.kind = '行政许可' AND c.close_result = '准予'))
+),
+lagged AS (
+    SELECT b.*, p.published_at, p.url, p.content, p.party_name,
+           cp.workday_no - cd.workday_no AS lag_days,
+           (SELECT workday_no FROM calendar WHERE day = ?::DATE) - cd.workday_no AS elapsed_days
+    FROM base b
+    LEFT JOIN disclosures p ON p.disclosure_id = b.disclosure_id
+    LEFT JOIN calendar cd ON cd.day = b.decided_at::DATE
+    LEFT JOIN calendar cp ON cp.day = p.published_at::DATE
+)
+SELECT *, CASE
+        WHEN published_at IS NOT NULL AND lag_days > limit_days THEN 'late'
+        WHEN published_at IS NOT NULL THEN 'on_time'
+        WHEN elapsed_days > limit_days THEN 'missing'
+        ELSE 'waiting' END AS status
+FROM lagged
+"""
+
+
+@dataclass(frozen=True)
+class DisclosureFilter:
+    statuses: tuple[str, ...] = ()
+    depts: tuple[str, ...] = ()
+    decided_from: dt.date | None = None
+    decided_to: dt.date | None = None
+
+    def clause(self) -> Clause:
+        return scope.all_of([
+            scope.one_of("x.status", self.statuses, STATUSES),
+            scope.one_of("x.dept_code", self.depts),
+            scope.date_range("x.decided_at", self.decided_from, self.decided_to),
+        ])
+
+
+def _scope(viewer: Viewer) -> Clause:
+    """Inspectors and the public see every department (the public masked); a head sees their own."""
+    if viewer.is_department:
+        return Clause("x.dept_code = ?", (viewer.dept_code,))
+    return Clause()
+
+
+def decisions(con: duckdb.DuckDBPyConnection, viewer: Viewer, flt: DisclosureFilter, page: Page,
+              as_of: dt.datetime) -> PageOf:
+    """One page of decisions, most urgent first (missing and late, then by lag), and the total."""
+    where = _scope(viewer) & flt.clause()
+    df = con.execute(
+        f"SELECT x.*, count(*) OVER () AS _total FROM ({_DECISIONS}) x WHERE {where.sql}"
+        " ORDER BY CASE x.status WHEN 'missing' THEN 1 WHEN 'late' THEN 2 WHEN 'waiting' THEN 3 ELSE 4 END,"
+        " x.lag_days DESC NULLS LAST, x.decided_at DESC, x.case_id LIMIT ? OFFSET ?",
+        [as_of, *where.params, page.limit, page.offset],
+    ).df()
+    if df.empty:
+        total = summary(con, viewer, flt, as_of)["total"] if page.offset else 0
+    else:
+        total = int(df["_total"].iloc[0])
+    df = df.drop(columns=["_total"], errors="ignore")
+    if viewer.is_public:
+        df = to_public(df)
+    return PageOf(df, total, page)
+
+
+def summary(con: duckdb.DuckDBPyConnection, viewer: Viewer, flt: DisclosureFilter, as_of: dt.datetime) -> dict[str, int]:
+    where = _scope(viewer) & flt.clause()
+    rows = con.execute(f"SELECT x.status, count(*) FROM ({_DECISIONS}) x WHERE {where.sql} GROUP BY x.status",
+                       [as_of, *where.params]).fetchall()
+    counts = {status: 0 for status in STATUSES}
+    counts.update({str(k): int(v) for k, v in rows})
+    counts["total"] = sum(counts[s] for s in STATUSES)
+    return counts
+
+
+def to_public(df: pd.DataFrame) -> pd.DataFrame:
+    """The public columns only, personal data masked."""
+    out = pd.DataFrame(index=df.index)
+    kinds = list(df["applicant_type"])
+    parties = [p if isinstance(p, str) and p else a for p, a in zip(df["party_name"], df["applicant_name"], strict=True)]
+    person_names = tuple(sorted({
+        name for row_names, kind in zip(zip(df["party_name"], df["applicant_name"], strict=True), kinds, strict=True)
+        for name in row_names if isinstance(name, str) and name and masking.party_is_person(name, kind)
+    }))
+    for column in PUBLIC_COLUMNS:
+        if column == "party":
+            out[column] = [masking.mask_party(p if isinstance(p, str) else None, k) for p, k in zip(parties, kinds, strict=True)]
+        elif column == "content":
+            out[column] = [masking.mask_text(c if isinstance(c, str) else "", names=person_names)
+                           for c in df["content"]]
+        elif column in ("cause", "decision_no", "item_name", "dept_name"):
+            out[column] = [masking.mask_text(v, names=person_names) if isinstance(v, str) else v for v in df[column]]
+        else:
+            out[column] = df[column]
+    return out.reset_index(drop=True)
