@@ -133,7 +133,8 @@ def _print_table(rows: list[tuple[Any, ...]]) -> None:
         cells = [str(_value(c, row[index.index(c)], True)) for c in shown]
         style = "red" if row[1] == "red" else "yellow"
         table.add_row(*cells, style=style)
-    Console(file=sys.stdout, soft_wrap=False).print(table)
+    width = None if sys.stdout.isatty() else 200
+    Console(file=sys.stdout, width=width).print(table)
 
 
 @click.command()
