@@ -16,3 +16,21 @@ CREATE TABLE history_anchors (
     entry_no     BIGINT  NOT NULL,           -- 0 when the chain was empty
     hash         VARCHAR NOT NULL
 );
+
+-- Department scores of record (audit/scoring.py), one row per department and month, replaced by
+-- each nightly run of that month.
+CREATE TABLE dept_scores (
+    month           DATE    NOT NULL,        -- first day of the month
+    dept_code       VARCHAR NOT NULL,
+    run_id          BIGINT,
+    computed_at     TIMESTAMP NOT NULL,
+    score           DOUBLE  NOT NULL,
+    grade           VARCHAR NOT NULL,        -- 优秀 / 良好 / 合格 / 不合格 (per the scoring file)
+    red             INTEGER NOT NULL,
+    yellow          INTEGER NOT NULL,
+    flag_deduction  DOUBLE  NOT NULL,
+    rates           JSON    NOT NULL,        -- per metric: numerator, denominator, value, deduction
+    explanation     VARCHAR NOT NULL,        -- the itemised deductions in Chinese
+    config_digest   VARCHAR NOT NULL,
+    PRIMARY KEY (month, dept_code)
+);
