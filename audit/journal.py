@@ -330,9 +330,24 @@ def dispatch(con: duckdb.DuckDBPyConnection, entry: Entry) -> None:
 
     name = ACTIONS.get(entry.action)
     if name is None:
-        raise JournalError(f"unknown action {entry.action!r} in the journal", location=Location(file=entry.key))
+        raise JournalError(f"unknown action {entry.action!r} in the journal")
+    params = dict(entry.params)
+    scope_dept = params.pop("scope_dept", None)
+    if scope_dept is not None:
+        _check_scope(con, entry, params, str(scope_dept))
     function = getattr(actions, name)
-    function(con, actor=entry.actor, at=entry.recorded_at, idempotency_key=entry.key, **entry.params)
+    function(con, actor=entry.actor, at=entry.recorded_at, idempotency_key=entry.key, **params)
+
+
+def _check_scope(con: duckdb.DuckDBPyConnection, entry: Entry, params: dict[str, Any], dept: str) -> None:
+    """An actor limited to one department may act only on its own flags and orders."""
+    if "order_id" in params:
+        row = con.execute("SELECT dept_code FROM supervision_orders WHERE order_id = ?",
+                          [params["order_id"]]).fetchone()
+    else:
+        row = con.execute("SELECT dept_code FROM flags WHERE flag_id = ?", [params.get("flag_id")]).fetchone()
+    if row is None or row[0] != dept:
+        raise JournalError(f"{entry.actor} 只能处理本部门（{dept}）的督办事项")
 
 
 def apply_pending(con: duckdb.DuckDBPyConnection, db_path: str | Path) -> ApplyReport:

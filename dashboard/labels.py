@@ -14,10 +14,11 @@ LEVELS: dict[str, str] = {"red": "红牌", "yellow": "黄牌"}
 LEVEL_COLORS: dict[str, str] = {"red": "#d62728", "yellow": "#e6b800"}
 CATEGORIES = ("时效", "流程", "内容", "公示")
 ORDER_STATUS: dict[str, str] = {
-    "issued": "待反馈",
-    "answered": "已反馈待审核",
-    "accepted": "已通过",
-    "returned": "已退回",
+    "issued": "已下达（待反馈）",
+    "answered": "已反馈（待验收）",
+    "accepted": "已验收",
+    "returned": "已退回（待重新反馈）",
+    "closed": "已关闭",
 }
 HISTORY_ACTIONS: dict[str, str] = {
     "raise": "入牌",
@@ -27,8 +28,8 @@ HISTORY_ACTIONS: dict[str, str] = {
     "acknowledge": "确认",
     "order": "下发督办",
     "answer": "部门反馈",
-    "accept": "通过反馈",
-    "return": "退回反馈",
+    "accept": "验收摘牌",
+    "return": "退回重办",
     "resolve": "摘牌",
     "dismiss": "驳回",
 }

@@ -187,6 +187,13 @@ class ActionService:
         with self.database.exclusive():
             return journal.try_apply(self.database.path, timeout=self.apply_timeout)
 
+    def apply_now_if_free(self) -> journal.ApplyReport:
+        """At the start of a page: apply waiting entries if the database is free right now."""
+        if not self.journal.pending():
+            return journal.ApplyReport()
+        with self.database.exclusive():
+            return journal.try_apply(self.database.path, timeout=0.2)
+
     def pending(self, *, flag_id: str | None = None) -> list[journal.Entry]:
         return self.journal.pending(flag_id=flag_id)
 

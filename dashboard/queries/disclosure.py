@@ -93,6 +93,13 @@ def _scope(viewer: Viewer) -> Clause:
     return Clause()
 
 
+def departments(con: duckdb.DuckDBPyConnection, viewer: Viewer) -> list[tuple[str, str]]:
+    """Departments for the filter: all (department names are public), or a head's own."""
+    where = _scope(viewer)
+    return [(r[0], r[1]) for r in con.execute(
+        f"SELECT x.dept_code, x.name FROM departments x WHERE {where.sql} ORDER BY 1", list(where.params)).fetchall()]
+
+
 def decisions(con: duckdb.DuckDBPyConnection, viewer: Viewer, flt: DisclosureFilter, page: Page,
               as_of: dt.datetime) -> PageOf:
     """One page of decisions, most urgent first (missing and late, then by lag), and the total."""

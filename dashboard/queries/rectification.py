@@ -12,7 +12,7 @@ from dashboard.queries import scope
 from dashboard.queries.scope import Clause
 from dashboard.viewer import Viewer
 
-ORDER_STATUSES = ("issued", "answered", "accepted", "returned")
+ORDER_STATUSES = ("issued", "answered", "accepted", "returned", "closed")
 OPEN_ORDER_STATUSES = ("issued", "answered", "returned")
 
 

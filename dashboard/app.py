@@ -1,0 +1,24 @@
+"""The dashboard's entry point: ``streamlit run dashboard/app.py`` (``sunlight dashboard`` does it).
+
+It decides which pages the viewer may open (the public: the disclosure list and the login page),
+applies actions still waiting in the journal if the database is free, and runs the chosen page.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import streamlit as st
+
+if __package__ in (None, ""):  # run as a script by streamlit: make the project importable
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from dashboard import components, navigation, session  # noqa: E402
+
+st.set_page_config(page_title="阳光监察", page_icon="☀️", layout="wide")
+viewer = session.viewer()
+page = st.navigation(navigation.pages_for(viewer), position="sidebar")
+navigation.sidebar(viewer)
+components.flash_area()
+page.run()

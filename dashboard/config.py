@@ -1,0 +1,41 @@
+"""How the running dashboard finds its database and users: environment, set by ``sunlight dashboard``.
+
+``SUNLIGHT_DB`` (required) is the DuckDB file, ``SUNLIGHT_USERS`` the users TOML (optional: without
+it only the public page is served), ``SUNLIGHT_TIMEZONE`` the local time zone. The same values may
+be given after ``--`` on the ``streamlit run`` command line (``--db``, ``--users``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+ENV_DB = "SUNLIGHT_DB"
+ENV_USERS = "SUNLIGHT_USERS"
+ENV_TIMEZONE = "SUNLIGHT_TIMEZONE"
+PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class AppConfig:
+    db_path: Path | None
+    users_path: Path | None
+    timezone: str = "Asia/Shanghai"
+    page_size: int = PAGE_SIZE
+
+
+def from_environment(argv: list[str] | None = None) -> AppConfig:
+    parser = argparse.ArgumentParser(add_help=False)
+    parser.add_argument("--db")
+    parser.add_argument("--users")
+    known, _ = parser.parse_known_args(sys.argv[1:] if argv is None else argv)
+    db = os.environ.get(ENV_DB) or known.db
+    users = os.environ.get(ENV_USERS) or known.users
+    return AppConfig(
+        db_path=Path(db).resolve() if db else None,
+        users_path=Path(users).resolve() if users else None,
+        timezone=os.environ.get(ENV_TIMEZONE, "Asia/Shanghai"),
+    )

@@ -1,0 +1,76 @@
+"""The blocks of the disclosure page: summary metrics, the internal list and the masked public list."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from dashboard import components, data, labels, session
+from dashboard.queries.disclosure import DisclosureFilter
+from dashboard.store import Database
+from dashboard.viewer import Viewer
+
+HIGHLIGHT = {"late": "background-color: #fdecc8", "missing": "background-color: #f8d0d0"}
+
+
+def summary(db: Database, viewer: Viewer, flt: DisclosureFilter) -> None:
+    counts = data.disclosure_summary(db, viewer, flt)
+    cols = st.columns(5)
+    cols[0].metric("应公示决定", counts["total"])
+    cols[1].metric("按时公示", counts["on_time"])
+    cols[2].metric("超期公示", counts["late"])
+    cols[3].metric("超期未公示", counts["missing"])
+    cols[4].metric("待公示（未超期）", counts["waiting"])
+
+
+def _status_style(frame: pd.DataFrame, codes: pd.Series) -> pd.DataFrame:
+    styles = pd.DataFrame("", index=frame.index, columns=frame.columns)
+    for index, code in codes.items():
+        styles.loc[index, :] = HIGHLIGHT.get(str(code), "")
+    return styles
+
+
+def internal_list(db: Database, viewer: Viewer, flt: DisclosureFilter) -> None:
+    summary(db, viewer, flt)
+    size = session.config().page_size
+    first = data.disclosure_page(db, viewer, flt, components.Page(1, size))
+    page = components.pager("dis_page", first.total, size, reset_on=flt)
+    result = first if page.number == 1 else data.disclosure_page(db, viewer, flt, page)
+    rows = result.rows
+    if rows.empty:
+        st.info("没有符合条件的决定。")
+        return
+    table = pd.DataFrame({
+        "办件编号": rows["case_id"], "决定文号": rows["decision_no"], "部门": rows["dept_name"],
+        "事项": rows["item_name"], "当事人": rows["applicant_name"], "决定时间": rows["decided_at"],
+        "公示时间": rows["published_at"], "用时(工作日)": rows["lag_days"], "时限(工作日)": rows["limit_days"],
+        "公示情况": [labels.label(labels.DISCLOSURE_STATUS, s) for s in rows["status"]],
+    })
+    styled = table.style.apply(lambda frame: _status_style(frame, rows["status"]), axis=None)
+    st.dataframe(styled, hide_index=True, width="stretch", key="dis_internal")
+    st.caption("黄色：超期公示；红色：超期未公示。用时按工作日历计算：公示日的工作日序号减去决定日的工作日序号。")
+
+
+def public_list(db: Database, viewer: Viewer, flt: DisclosureFilter, *, key: str = "public") -> None:
+    if viewer.is_public:
+        summary(db, viewer, flt)
+    size = session.config().page_size
+    first = data.disclosure_page(db, viewer, flt, components.Page(1, size))
+    page = components.pager(f"dis_{key}_page", first.total, size, reset_on=flt)
+    result = first if page.number == 1 else data.disclosure_page(db, viewer, flt, page)
+    rows = result.rows
+    if rows.empty:
+        st.info("没有符合条件的公示。")
+        return
+    if "party" not in rows.columns:  # a department head previews its own list masked
+        from dashboard.queries.disclosure import to_public
+        rows = to_public(rows)
+    table = pd.DataFrame({
+        "决定文号": rows["decision_no"], "部门": rows["dept_name"], "事项": rows["item_name"],
+        "当事人": rows["party"], "罚款(元)": rows["fine_amount"], "决定日期": rows["decided_at"].dt.date,
+        "公示日期": rows["published_at"].dt.date, "用时(工作日)": rows["lag_days"],
+        "公示情况": [labels.label(labels.DISCLOSURE_STATUS, s) for s in rows["status"]],
+        "公示内容": rows["content"],
+    })
+    styled = table.style.apply(lambda frame: _status_style(frame, rows["status"]), axis=None)
+    st.dataframe(styled, hide_index=True, width="stretch", key=f"dis_{key}_table")

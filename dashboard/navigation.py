@@ -1,0 +1,53 @@
+"""Which pages each role gets, and the sidebar (who is logged in, log out, pending actions)."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard import components, session
+from dashboard.viewer import ROLE_LABELS, Viewer
+
+PAGES: dict[str, tuple[str, str, str]] = {
+    # key: (file, title, icon)
+    "overview": ("pages/overview.py", "总览", "📊"),
+    "flags": ("pages/flags.py", "预警信息", "🚩"),
+    "case": ("pages/case.py", "办件详情", "🗂️"),
+    "disclosure": ("pages/disclosure.py", "执法结果公示", "📢"),
+    "rectification": ("pages/rectification.py", "整改督办", "📝"),
+    "rules": ("pages/rules.py", "规则", "📏"),
+    "runs": ("pages/runs.py", "运行与数据质量", "⚙️"),
+    "login": ("pages/login.py", "登录", "🔑"),
+}
+ROLE_PAGES: dict[str, tuple[str, ...]] = {
+    "inspector": ("overview", "flags", "case", "disclosure", "rectification", "rules", "runs"),
+    "department": ("rectification", "overview", "flags", "case", "disclosure", "rules"),
+    "public": ("disclosure", "login"),
+}
+
+
+def page_keys(viewer: Viewer) -> tuple[str, ...]:
+    return ROLE_PAGES[str(viewer.role)]
+
+
+def pages_for(viewer: Viewer) -> list[st.Page]:
+    pages = []
+    for index, key in enumerate(page_keys(viewer)):
+        path, title, icon = PAGES[key]
+        pages.append(st.Page(path, title=title, icon=icon, url_path=key, default=index == 0))
+    return pages
+
+
+def sidebar(viewer: Viewer) -> None:
+    with st.sidebar:
+        st.markdown("### ☀️ 阳光监察")
+        if viewer.is_public:
+            st.caption("公众访问：仅显示执法结果公示（个人信息已脱敏）。")
+            return
+        dept = f"（{viewer.dept_code}）" if viewer.dept_code else ""
+        st.markdown(f"**{viewer.display_name}**　{ROLE_LABELS[viewer.role]}{dept}")
+        if st.button("退出登录", key="logout"):
+            session.log_out()
+            st.rerun()
+    service = session.actions()
+    service.apply_now_if_free()
+    components.recent_actions(service, viewer)
