@@ -29,6 +29,7 @@ COMMANDS: dict[str, str] = {
     "generate": "samples.cli:generate",
     "ingest": "ingest.cli:ingest",
     "demo": "sunlight.demo:demo",
+    "dashboard": "dashboard.cli:dashboard",
 }
 
 EXIT_ATTENTION = 10
