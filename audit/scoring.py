@@ -226,7 +226,7 @@ def score_month(
     end = _next_month(start)
     today = (as_of or dt.datetime.combine(end, dt.time())).date()
     if as_of is not None and as_of < dt.datetime.combine(end, dt.time()):
-        end_ts = as_of
+        end_ts = as_of + dt.timedelta(microseconds=1)  # what happened at as_of counts
     else:
         end_ts = dt.datetime.combine(end, dt.time())
     params = {"start": dt.datetime.combine(start, dt.time()), "end": end_ts, "today": today,

@@ -1,0 +1,111 @@
+"""A rectification list as a Chinese PDF (reportlab, built-in CID font STSong-Light, A4 landscape)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4, landscape
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus.flowables import Flowable
+
+from audit.reports.data import COLUMNS, RectificationList
+
+FONT = "STSong-Light"
+RED_FILL, RED_FONT = colors.HexColor("#FFC7CE"), colors.HexColor("#9C0006")
+YELLOW_FILL, YELLOW_FONT = colors.HexColor("#FFEB9C"), colors.HexColor("#9C5700")
+HEADER_FILL = colors.HexColor("#DDEBF7")
+GRID = colors.HexColor("#8EA9C1")
+
+
+def _font() -> str:
+    if FONT not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(UnicodeCIDFont(FONT))
+    return FONT
+
+
+def _styles() -> dict[str, ParagraphStyle]:
+    font = _font()
+    return {
+        "title": ParagraphStyle("title", fontName=font, fontSize=16, leading=22, alignment=1, spaceAfter=4),
+        "info": ParagraphStyle("info", fontName=font, fontSize=9, leading=13, wordWrap="CJK"),
+        "head": ParagraphStyle("head", fontName=font, fontSize=8.5, leading=11, alignment=1, wordWrap="CJK"),
+        "cell": ParagraphStyle("cell", fontName=font, fontSize=8, leading=10.5, wordWrap="CJK"),
+        "center": ParagraphStyle("center", fontName=font, fontSize=8, leading=10.5, alignment=1, wordWrap="CJK"),
+        "red": ParagraphStyle("red", fontName=font, fontSize=8, leading=10.5, alignment=1, textColor=RED_FONT),
+        "yellow": ParagraphStyle("yellow", fontName=font, fontSize=8, leading=10.5, alignment=1,
+                                 textColor=YELLOW_FONT),
+        "empty": ParagraphStyle("empty", fontName=font, fontSize=9, leading=12, alignment=1),
+    }
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+_CENTERED = {"no", "category", "days_overdue", "state", "due_at", "feedback_due", "order"}
+
+
+def write_pdf(lst: RectificationList, path: Path) -> Path:
+    """Write ``lst`` to ``path`` as an A4 landscape PDF with "第 N 页" page numbers."""
+    styles = _styles()
+    page = landscape(A4)
+    margin = 12 * mm
+    doc = SimpleDocTemplate(str(path), pagesize=page, leftMargin=margin, rightMargin=margin,
+                            topMargin=12 * mm, bottomMargin=14 * mm, title=lst.title, author="阳光监察",
+                            subject="整改清单")
+    story: list[Flowable] = [Paragraph(_escape(lst.title), styles["title"])]
+    story += [Paragraph(_escape(line), styles["info"]) for line in lst.header_lines()]
+    story.append(Spacer(1, 4 * mm))
+    available = page[0] - 2 * margin
+    declared = sum(c[3] for c in COLUMNS)
+    widths = [c[3] * available / declared for c in COLUMNS]
+    data: list[list[Any]] = [[Paragraph(heading, styles["head"]) for _, heading, _, _ in COLUMNS]]
+    commands: list[tuple[Any, ...]] = [
+        ("GRID", (0, 0), (-1, -1), 0.5, GRID),
+        ("BACKGROUND", (0, 0), (-1, 0), HEADER_FILL),
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        ("TOPPADDING", (0, 0), (-1, -1), 2.5),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+        ("LEFTPADDING", (0, 0), (-1, -1), 3),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+    ]
+    for number, row in enumerate(lst.rows, start=1):
+        cells = row.cells(number)
+        line: list[Any] = []
+        for key, *_ in COLUMNS:
+            if key == "level":
+                style = styles[row.level] if row.level in ("red", "yellow") else styles["center"]
+            else:
+                style = styles["center"] if key in _CENTERED else styles["cell"]
+            text = _escape(cells[key])
+            if key == "order" and row.order_id is not None:  # number above status, never split mid-word
+                text = text.replace("（", "<br/>").replace("）", "")
+            line.append(Paragraph(text, style))
+        data.append(line)
+        fill = RED_FILL if row.level == "red" else YELLOW_FILL
+        commands.append(("BACKGROUND", (1, number), (1, number), fill))
+    if not lst.rows:
+        data.append([Paragraph("本期无待整改事项。", styles["empty"])] + [""] * (len(COLUMNS) - 1))
+        commands.append(("SPAN", (0, 1), (-1, 1)))
+    table = Table(data, colWidths=widths, repeatRows=1)
+    table.setStyle(TableStyle(commands))
+    story.append(table)
+    title = lst.title
+
+    def footer(canvas: Any, document: Any) -> None:
+        canvas.saveState()
+        canvas.setFont(_font(), 8)
+        canvas.setFillColor(colors.HexColor("#555555"))
+        canvas.drawCentredString(page[0] / 2, 7 * mm, f"第 {document.page} 页")
+        canvas.drawString(margin, 7 * mm, title)
+        canvas.drawRightString(page[0] - margin, 7 * mm, f"截至 {lst.as_of:%Y-%m-%d %H:%M}")
+        canvas.restoreState()
+
+    doc.build(story, onFirstPage=footer, onLaterPages=footer)
+    return path
