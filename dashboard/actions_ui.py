@@ -62,7 +62,7 @@ def inspector_flag_actions(viewer: Viewer, flag: dict[str, Any], service: Action
 def _acknowledge_form(viewer: Viewer, service: ActionService, flag_id: str, form_id: str) -> None:
     with st.form(form_id):
         note = st.text_input("说明（可不填）", key=f"{form_id}_note")
-        if st.form_submit_button("确认预警"):
+        if st.form_submit_button("确认预警", key=f"{form_id}_submit"):
             result = commands.flag_action(service, viewer, "acknowledge", flag_id, key=session.form_key(form_id),
                                           note=note.strip() or None)
             _done(result, form_id)
@@ -80,7 +80,7 @@ def _order_form(viewer: Viewer, service: ActionService, flag: dict[str, Any],
                             key=f"{form_id}_due")
         instructions = st.text_area("督办要求", key=f"{form_id}_text",
                                     placeholder="例如：请于期限内核查原因、完成整改并书面反馈。")
-        if st.form_submit_button("下发督办单"):
+        if st.form_submit_button("下发督办单", key=f"{form_id}_submit"):
             if not instructions.strip():
                 _refuse("请填写督办要求。")
                 return
@@ -93,7 +93,7 @@ def _close_form(viewer: Viewer, service: ActionService, flag_id: str, action: st
     verb = "摘牌" if action == "resolve" else "驳回"
     with st.form(form_id):
         reason = st.text_area(f"{verb}理由（必填）", key=f"{form_id}_reason")
-        if st.form_submit_button(f"确认{verb}"):
+        if st.form_submit_button(f"确认{verb}", key=f"{form_id}_submit"):
             if not reason.strip():
                 _refuse(f"请填写{verb}理由。")
                 return
@@ -130,7 +130,7 @@ def _answer_form(viewer: Viewer, service: ActionService, order_id: int, form_id:
     with st.form(f"{form_id}_answer"):
         answer = st.text_area("整改反馈", key=f"{form_id}_answer_text",
                               placeholder="写明原因、已采取的整改措施和完成时间。")
-        if st.form_submit_button("提交反馈"):
+        if st.form_submit_button("提交反馈", key=f"{form_id}_answer_submit"):
             if not answer.strip():
                 _refuse("请填写整改反馈。")
                 return
@@ -143,7 +143,7 @@ def _review_forms(viewer: Viewer, service: ActionService, order_id: int, form_id
     accept, back = st.columns(2)
     with accept, st.form(f"{form_id}_accept"):
         note = st.text_input("验收意见（可不填）", key=f"{form_id}_accept_note")
-        if st.form_submit_button("验收通过并摘牌"):
+        if st.form_submit_button("验收通过并摘牌", key=f"{form_id}_accept_submit"):
             result = commands.order_action(service, viewer, "accept", order_id,
                                            key=session.form_key(f"{form_id}_accept"), note=note.strip() or None)
             _done(result, f"{form_id}_accept")
@@ -151,7 +151,7 @@ def _review_forms(viewer: Viewer, service: ActionService, order_id: int, form_id
         note = st.text_input("退回理由（必填）", key=f"{form_id}_return_note")
         due = st.date_input("新的反馈期限", value=dt.date.today() + dt.timedelta(days=5), min_value=dt.date.today(),
                             key=f"{form_id}_return_due")
-        if st.form_submit_button("退回重办"):
+        if st.form_submit_button("退回重办", key=f"{form_id}_return_submit"):
             if not note.strip():
                 _refuse("请填写退回理由。")
                 return

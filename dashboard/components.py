@@ -113,7 +113,7 @@ def flag_panel(db: Database, viewer: Viewer, flag_id: str, service: ActionServic
     cols[2].metric("截止时间", _when(flag.get("due_at")))
     cols[3].metric("入牌时间", _when(flag.get("first_seen_at")))
     if isinstance(flag.get("case_id"), str):
-        st.page_link("pages/case.py", label=f"查看办件 {flag['case_id']} 的完整时间轴", icon="🗂️",
+        st.page_link("app_pages/case.py", label=f"查看办件 {flag['case_id']} 的完整时间轴", icon="🗂️",
                      query_params={"case": flag["case_id"]})
     with st.expander("证据（计算过程）"):
         st.json(_evidence(flag.get("evidence")))

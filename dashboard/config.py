@@ -1,7 +1,8 @@
 """How the running dashboard finds its database and users: environment, set by ``sunlight dashboard``.
 
 ``SUNLIGHT_DB`` (required) is the DuckDB file, ``SUNLIGHT_USERS`` the users TOML (optional: without
-it only the public page is served), ``SUNLIGHT_TIMEZONE`` the local time zone. The same values may
+it only the public page is served), ``SUNLIGHT_TIMEZONE`` the local time zone, ``SUNLIGHT_PAGE_SIZE``
+the rows per page of the paged lists (default 50). The same values may
 be given after ``--`` on the ``streamlit run`` command line (``--db``, ``--users``).
 """
 
@@ -16,6 +17,7 @@ from pathlib import Path
 ENV_DB = "SUNLIGHT_DB"
 ENV_USERS = "SUNLIGHT_USERS"
 ENV_TIMEZONE = "SUNLIGHT_TIMEZONE"
+ENV_PAGE_SIZE = "SUNLIGHT_PAGE_SIZE"
 PAGE_SIZE = 50
 
 
@@ -38,4 +40,5 @@ def from_environment(argv: list[str] | None = None) -> AppConfig:
         db_path=Path(db).resolve() if db else None,
         users_path=Path(users).resolve() if users else None,
         timezone=os.environ.get(ENV_TIMEZONE, "Asia/Shanghai"),
+        page_size=max(5, min(500, int(os.environ.get(ENV_PAGE_SIZE) or PAGE_SIZE))),
     )

@@ -366,3 +366,100 @@ def _write(con: duckdb.DuckDBPyConnection, b: _Builder, fx: Fixture) -> None:
         r[0]: int(r[1]) for r in con.execute(
             "SELECT dept_code, count(*) FROM flags WHERE active GROUP BY dept_code").fetchall()
     }
+
+
+# --- pytest fixtures and AppTest helpers (import them into a test module by name) ------------------
+
+import dataclasses  # noqa: E402
+from typing import Any  # noqa: E402
+import shutil  # noqa: E402
+
+import pytest  # noqa: E402
+from streamlit.testing.v1 import AppTest  # noqa: E402
+
+from dashboard import auth  # noqa: E402
+from dashboard.viewer import Role, Viewer  # noqa: E402
+
+APP = Path(__file__).resolve().parents[1] / "dashboard" / "app.py"
+# login: (role, department, password, display name)
+USERS: dict[str, tuple[str, str | None, str, str]] = {
+    "inspector1": ("inspector", None, "inspector-pass", "王监察"),
+    "d01_head": ("department", "D01", "d01-head-pass", "李科长"),
+    "d02_head": ("department", "D02", "d02-head-pass", "赵科长"),
+}
+INSPECTOR = Viewer(Role.INSPECTOR, user="inspector1", display_name="王监察")
+D01_HEAD = Viewer(Role.DEPARTMENT, "D01", user="d01_head", display_name="李科长")
+D02_HEAD = Viewer(Role.DEPARTMENT, "D02", user="d02_head", display_name="赵科长")
+
+
+def write_users(path: Path) -> Path:
+    for login, (role, dept, password, name) in USERS.items():
+        auth.add_user(path, login, role=Role(role), password=password, name=name, dept_code=dept)
+    return path
+
+
+@pytest.fixture(scope="session")
+def built_fixture(tmp_path_factory: pytest.TempPathFactory) -> Fixture:
+    folder = tmp_path_factory.mktemp("dashboard_fixture")
+    fx = build(folder / "district.duckdb")
+    write_users(folder / "users.toml")
+    return fx
+
+
+@pytest.fixture
+def fixture_db(built_fixture: Fixture, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Fixture:
+    """A private copy of the fixture database (actions change it), served to AppTest via the environment."""
+    path = tmp_path / "district.duckdb"
+    shutil.copy2(built_fixture.path, path)
+    shutil.copy2(built_fixture.path.parent / "users.toml", tmp_path / "users.toml")
+    monkeypatch.setenv("SUNLIGHT_DB", str(path))
+    monkeypatch.setenv("SUNLIGHT_USERS", str(tmp_path / "users.toml"))
+    return dataclasses.replace(built_fixture, path=path)
+
+
+def app(viewer: Viewer | None = None, *, page: str | None = None, query: dict[str, str] | None = None) -> AppTest:
+    """Run the dashboard as ``viewer`` (None: the public) and switch to ``page`` (e.g. "app_pages/case.py")."""
+    at = AppTest.from_file(str(APP), default_timeout=60)
+    if viewer is not None:
+        at.session_state["viewer"] = viewer
+    at.run()
+    if query:
+        for key, value in query.items():
+            at.query_params[key] = value
+    if page is not None:
+        at.switch_page(page).run()
+    return at
+
+
+def frame(at: AppTest, *columns: str) -> Any:
+    """The first table (as a DataFrame) that has all of ``columns``."""
+    for element in at.dataframe:
+        if set(columns) <= set(element.value.columns):
+            return element.value
+    raise KeyError(f"no table with columns {columns}")
+
+
+def texts(at: AppTest) -> str:
+    """Every piece of text the run produced (markdown, captions, tables, metrics, alerts, json)."""
+    parts: list[str] = []
+    for kind in ("title", "header", "subheader", "markdown", "caption", "info", "warning", "error", "success",
+                 "text", "code"):
+        parts += [str(e.value) for e in getattr(at, kind)]
+    parts += [f"{m.label} {m.value}" for m in at.metric]
+    parts += [e.value.to_csv() if hasattr(e.value, "to_csv") else str(e.value) for e in at.dataframe]
+    parts += [str(e.value) for e in at.json]
+    parts += [str(e.label) for e in at.expander]
+    for widget in ("selectbox", "multiselect", "radio"):
+        for w in getattr(at, widget):
+            parts += [str(o) for o in w.options]
+    return "\n".join(parts)
+
+
+def scalar(fx: Fixture, sql: str, params: list[object] | None = None) -> object:
+    """One value straight from the fixture database (expected values come from here, not the app)."""
+    con = duckdb.connect(str(fx.path), read_only=True)
+    try:
+        row = con.execute(sql, params or []).fetchone()
+    finally:
+        con.close()
+    return None if row is None else row[0]

@@ -62,6 +62,8 @@ ids = list(result.rows["flag_id"]) if not result.rows.empty else []
 rows = {r["flag_id"]: r for _, r in result.rows.iterrows()}
 if linked and linked not in ids:
     ids.insert(0, linked)
+if linked and "flag_pick" not in st.session_state:
+    st.session_state["flag_pick"] = linked
 if ids:
     pick = st.selectbox(
         "查看预警", ids, key="flag_pick",

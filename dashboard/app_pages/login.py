@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import session
+from dashboard import navigation, session
 
+viewer = session.viewer()
+if not viewer.is_public:
+    st.switch_page(navigation.home(viewer))
 st.title("登录")
 if session.config().users_path is None:
     st.info("本系统未配置用户文件，仅提供执法结果公示的公众查询。")
@@ -13,7 +16,7 @@ if session.config().users_path is None:
 with st.form("login_form"):
     login = st.text_input("用户名", key="login_user")
     password = st.text_input("密码", type="password", key="login_password")
-    submitted = st.form_submit_button("登录")
+    submitted = st.form_submit_button("登录", key="login_submit")
 if submitted:
     viewer = session.log_in(login, password)
     if viewer is None:
