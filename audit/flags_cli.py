@@ -14,7 +14,6 @@ import datetime as dt
 import io
 import json
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -160,30 +159,57 @@ def flag() -> None:
     """Act on one flag or supervision order (every step is recorded in the history)."""
 
 
-def _step(function: Callable[..., actions.ActionResult], **kwargs: Any) -> None:
+def _step(action: str, **kwargs: Any) -> None:
+    """Record the step in the action journal, then apply it if the database is free.
+
+    Going through the journal (as the dashboard does) keeps a nightly batch that works on a copy
+    of the database from losing the step, and makes a repeated ``--key`` a no-op.
+    """
+    from audit import journal
+
     ctx = click.get_current_context()
     settings: Settings = ctx.obj if isinstance(ctx.obj, Settings) else Settings()
     db_path: Path = kwargs.pop("db_path")
-    kwargs["at"] = actions.local_now(settings.timezone)
-    con = db.connect(db_path)
+    actor: str = kwargs.pop("actor")
+    key: str | None = kwargs.pop("idempotency_key")
+    if not actor.strip():
+        raise actions.ActionError("操作人不能为空", hint="用 --user 指明操作人")
+    params = {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in kwargs.items()}
+    book = journal.Journal(db_path)
+    entry = book.record(action, actor, params, flag_id=params.get("flag_id"), key=key,
+                        at=actions.local_now(settings.timezone))
+    label = actions.ACTION_LABELS[action]
+    if entry.status == journal.Status.APPLIED:
+        click.echo(f"该操作（{entry.key}）已于 {entry.applied_at:%Y-%m-%d %H:%M} 执行过，未重复执行。")
+        return
+    if entry.status == journal.Status.PENDING:
+        journal.try_apply(db_path, timeout=10)
+        entry = book.get(entry.key) or entry
+    if entry.status == journal.Status.FAILED:
+        raise actions.ActionError(entry.error or f"{label}未能执行")
+    if entry.status == journal.Status.PENDING:
+        click.echo(f"已记录{label}（{entry.key}）：数据库正忙（夜间批处理进行中），将在其结束后自动执行。")
+        return
+    click.echo(f"已{label}{_outcome(db_path, entry.key)}。")
+
+
+def _outcome(db_path: Path, key: str) -> str:
+    """'：牌 X（a → b），督办单 N，历史第 M 条' read back from the history, or '' if busy."""
     try:
-        con.execute("BEGIN TRANSACTION")
-        try:
-            result = function(con, **kwargs)
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
+        con = db.connect(db_path, read_only=True)
+    except Exception:  # noqa: BLE001 - the step is done; the details are a courtesy
+        return ""
+    try:
+        rows = con.execute("SELECT flag_id, from_state, to_state, detail->>'order_id', entry_no FROM flag_history"
+                           " WHERE detail->>'key' = ? ORDER BY entry_no LIMIT 1", [key]).fetchall()
     finally:
         con.close()
-    label = actions.ACTION_LABELS[result.action]
-    if not result.applied:
-        click.echo(f"该操作已执行过（历史第 {result.entry_no} 条），未重复执行。")
-        return
-    change = (f"{STATES.get(result.from_state or '', result.from_state)} → {STATES[result.to_state]}"
-              if result.from_state != result.to_state else STATES[result.to_state])
-    order = f"，督办单 {result.order_id}" if result.order_id is not None else ""
-    click.echo(f"已{label}：牌 {result.flag_id}（{change}）{order}，历史第 {result.entry_no} 条。")
+    if not rows:
+        return ""
+    flag_id, before, after, order_id, entry_no = rows[0]
+    change = f"{STATES.get(before, before)} → {STATES[after]}" if before != after else STATES[after]
+    order = f"，督办单 {order_id}" if order_id is not None else ""
+    return f"：牌 {flag_id}（{change}）{order}，历史第 {entry_no} 条"
 
 
 USER = click.option("--user", "actor", required=True, help="Who does this (recorded in the history).")
@@ -201,7 +227,7 @@ DUE = click.option("--due", "feedback_due", required=True, type=click.DateTime(f
 @click.option("--note")
 def ack_command(**kwargs: Any) -> None:
     """Acknowledge a flag (已确认)."""
-    _step(actions.acknowledge, **kwargs)
+    _step("acknowledge", **kwargs)
 
 
 @flag.command("order")
@@ -215,7 +241,7 @@ def ack_command(**kwargs: Any) -> None:
 def order_command(**kwargs: Any) -> None:
     """Issue a supervision order (督办) with a feedback due date."""
     kwargs["feedback_due"] = kwargs["feedback_due"].date()
-    _step(actions.issue_order, **kwargs)
+    _step("order", **kwargs)
 
 
 @flag.command("answer")
@@ -226,7 +252,7 @@ def order_command(**kwargs: Any) -> None:
 @click.option("--answer", required=True, help="The department's reply (整改反馈).")
 def answer_command(**kwargs: Any) -> None:
     """Answer a supervision order (department head)."""
-    _step(actions.answer_order, **kwargs)
+    _step("answer", **kwargs)
 
 
 @flag.command("accept")
@@ -237,7 +263,7 @@ def answer_command(**kwargs: Any) -> None:
 @click.option("--note", default=None)
 def accept_command(**kwargs: Any) -> None:
     """Accept an order's answer: the flag is resolved (摘牌)."""
-    _step(actions.accept_answer, **kwargs)
+    _step("accept", **kwargs)
 
 
 @flag.command("return")
@@ -250,7 +276,7 @@ def accept_command(**kwargs: Any) -> None:
 def return_command(**kwargs: Any) -> None:
     """Return an order's answer with a new feedback due date (退回重办)."""
     kwargs["feedback_due"] = kwargs["feedback_due"].date()
-    _step(actions.return_answer, **kwargs)
+    _step("return", **kwargs)
 
 
 @flag.command("resolve")
@@ -261,7 +287,7 @@ def return_command(**kwargs: Any) -> None:
 @click.option("--reason", required=True, help="Why the flag is resolved (摘牌理由).")
 def resolve_command(**kwargs: Any) -> None:
     """Resolve a flag (摘牌)."""
-    _step(actions.resolve, **kwargs)
+    _step("resolve", **kwargs)
 
 
 @flag.command("dismiss")
@@ -272,4 +298,74 @@ def resolve_command(**kwargs: Any) -> None:
 @click.option("--reason", required=True, help="Why this is not a violation (驳回理由).")
 def dismiss_command(**kwargs: Any) -> None:
     """Dismiss a flag (驳回) with a reason."""
-    _step(actions.dismiss, **kwargs)
+    _step("dismiss", **kwargs)
+
+
+# -- lists and the nightly batch --------------------------------------------------------------------
+
+@click.command()
+@DB_OPTION
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for the lists (created if needed).")
+@click.option("--dept", "depts", multiple=True, help="Only this department (repeatable).")
+@click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]),
+              default=None, help="Time printed on the lists and month of the score (default: now).")
+@click.option("--scoring", "scoring_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Scoring file (default: the bundled rules/scoring.yaml).")
+def report(db_path: Path, out_dir: Path, depts: tuple[str, ...], as_of: dt.datetime | None,
+           scoring_path: Path | None) -> None:
+    """Write each department's rectification list (整改清单) as .xlsx and .pdf."""
+    from audit import reports, scoring
+
+    settings: Settings = click.get_current_context().obj or Settings()
+    config = scoring.load_config(scoring_path)
+    when = as_of or actions.local_now(settings.timezone)
+    con = db.connect(db_path, read_only=True)
+    try:
+        known = {r[0] for r in con.execute("SELECT dept_code FROM departments UNION SELECT dept_code FROM flags"
+                                           ).fetchall()}
+        unknown = [d for d in depts if d not in known]
+        if unknown:
+            raise click.BadParameter(f"部门代码 {', '.join(unknown)} 不存在", param_hint="--dept")
+        written = reports.write_rectification_lists(con, out_dir, as_of=when, config=config,
+                                                    depts=list(depts) or None)
+    finally:
+        con.close()
+    for w in written:
+        grade = f"，{w.score:g} 分（{w.grade}）" if w.score is not None else ""
+        click.echo(f"{w.dept_code} {w.dept_name}：红牌 {w.red}、黄牌 {w.yellow}{grade} → {w.xlsx.name}, {w.pdf.name}")
+    click.echo(f"共 {len(written)} 个部门，已写入 {out_dir}")
+
+
+@click.command()
+@click.option("--inbox", required=True, type=click.Path(exists=True, file_okay=False, path_type=Path),
+              help="Folder of the day's platform exports.")
+@DB_OPTION
+@click.option("--outbox", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for the lists: each run writes OUTBOX/<date>/.")
+@click.option("--as-of", "as_of", type=click.DateTime(formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]),
+              default=None, help="Audit as of this local time (default: now).")
+@click.option("--rules", "rules_dir", type=click.Path(exists=True, file_okay=False, path_type=Path), default=None,
+              help="Rule pack folder (default: settings rules_dir, then the bundled pack).")
+@click.option("--scoring", "scoring_path", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Scoring file (default: the bundled rules/scoring.yaml).")
+@click.option("--quiet", is_flag=True, help="Print only the summary.")
+def nightly(inbox: Path, db_path: Path, outbox: Path, as_of: dt.datetime | None, rules_dir: Path | None,
+            scoring_path: Path | None, quiet: bool) -> None:
+    """The nightly batch: ingest the inbox, audit as of now, record the run, write the lists.
+
+    Exits 0 when the run completed, even when rows were quarantined or a rule failed (both are in
+    the summary and in OUTBOX/<date>/summary.json); non-zero only when the run failed and changed
+    nothing but its own failure record.
+    """
+    from audit import nightly as batch
+
+    settings: Settings = click.get_current_context().obj or Settings()
+    progress = None if quiet else (lambda message: click.echo(f"… {message}", err=True))
+    result = batch.run_nightly(db_path, inbox, outbox, settings=settings, as_of=as_of,
+                               rules_dir=rules_dir or settings.rules_dir, scoring_path=scoring_path,
+                               progress=progress)
+    click.echo(result.describe())
+    code = batch.exit_code(result)
+    if code:
+        raise click.exceptions.Exit(code)

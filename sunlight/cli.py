@@ -30,6 +30,11 @@ COMMANDS: dict[str, str] = {
     "ingest": "ingest.cli:ingest",
     "demo": "sunlight.demo:demo",
     "dashboard": "dashboard.cli:dashboard",
+    "flags": "audit.flags_cli:flags",
+    "verify": "audit.flags_cli:verify",
+    "flag": "audit.flags_cli:flag",
+    "nightly": "audit.flags_cli:nightly",
+    "report": "audit.flags_cli:report",
 }
 
 EXIT_ATTENTION = 10

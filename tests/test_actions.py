@@ -220,7 +220,8 @@ def test_cli_steps(db_file: Path) -> None:
     result = invoke(flag_command, ["accept", "1", *d, "--key", "acc-1"])
     assert "督办中 → 已摘牌" in result.output
     result = invoke(flag_command, ["accept", "1", *d, "--key", "acc-1"])
-    assert "已执行过" in result.output
+    assert "执行过，未重复执行" in result.output
+    assert (db_file.parent / "s.duckdb.journal").exists()          # every step went through the journal
 
 
 def test_cli_refusal_exits_2_with_a_chinese_message(db_file: Path) -> None:
