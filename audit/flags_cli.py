@@ -66,7 +66,8 @@ def _value(column: str, value: Any, chinese: bool) -> Any:
 def flags(db_path: Path, fmt: str, level: str | None, states: tuple[str, ...], dept: str | None,
           category: str | None, rule_id: str | None, limit: int | None, out: Path | None) -> None:
     """List flags, most urgent first."""
-    where, params = ["true"], []
+    where: list[str] = ["true"]
+    params: list[Any] = []
     if level:
         if level not in _LEVEL_INPUT:
             raise click.BadParameter(f"未知等级 {level!r}（red/yellow）", param_hint="--level")

@@ -74,7 +74,7 @@ class NightlyResult:
         return self.status == "failed"
 
     def summary(self) -> dict[str, Any]:
-        return history.jsonable({
+        data: dict[str, Any] = history.jsonable({
             "run_id": self.run_id, "kind": "nightly", "status": self.status, "as_of": self.as_of,
             "started_at": self.started_at, "finished_at": self.finished_at,
             "rule_pack_version": self.rule_pack_version, "counts": self.counts, "errors": self.errors,
@@ -86,6 +86,7 @@ class NightlyResult:
                 for w in self.lists
             ],
         })
+        return data
 
     def describe(self) -> str:
         label = {"ok": "完成", "partial": "完成（有问题，见下）", "failed": "失败"}[self.status]

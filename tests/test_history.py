@@ -97,7 +97,7 @@ def _rewrite_chain(con: duckdb.DuckDBPyConnection) -> None:
         prev = digest
 
 
-Tamper = Callable[[duckdb.DuckDBPyConnection], None]
+Tamper = Callable[[duckdb.DuckDBPyConnection], object]
 TAMPERING: list[tuple[str, Tamper, int, str]] = [
     ("edit actor", lambda c: c.execute("UPDATE flag_history SET actor = '李四' WHERE entry_no = 3"), 3, "edited"),
     ("edit detail", lambda c: c.execute("UPDATE flag_history SET detail = '{\"run_id\":9}' WHERE entry_no = 2"),

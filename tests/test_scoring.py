@@ -113,7 +113,7 @@ RATES = [
 @pytest.mark.parametrize(("worse", "threshold", "num", "den", "cut"), [r[1:] for r in RATES],
                          ids=[r[0] for r in RATES])
 def test_rate_deductions(worse: str, threshold: float, num: int, den: int, cut: float) -> None:
-    rule = scoring.RateRule(metric="overdue_rate", threshold=threshold, worse=worse,  # type: ignore[arg-type]
+    rule = scoring.RateRule(metric="overdue_rate", threshold=threshold, worse=worse,
                             deduction=5, per_point=1, max=20)
     assert scoring._rate(rule, num, den).deduction == pytest.approx(cut)
 
