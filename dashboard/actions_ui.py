@@ -60,6 +60,7 @@ def inspector_flag_actions(viewer: Viewer, flag: dict[str, Any], service: Action
 
 
 def _acknowledge_form(viewer: Viewer, service: ActionService, flag_id: str, form_id: str) -> None:
+    session.form_key(form_id)
     with st.form(form_id):
         note = st.text_input("说明（可不填）", key=f"{form_id}_note")
         if st.form_submit_button("确认预警", key=f"{form_id}_submit"):
@@ -73,6 +74,7 @@ def _order_form(viewer: Viewer, service: ActionService, flag: dict[str, Any],
     codes = [code for code, _ in departments]
     names = dict(departments)
     default = codes.index(flag["dept_code"]) if flag["dept_code"] in codes else 0
+    session.form_key(form_id)
     with st.form(form_id):
         dept = st.selectbox("责任部门", codes, index=default, format_func=lambda c: f"{names.get(c, c)}（{c}）",
                             key=f"{form_id}_dept")
@@ -91,6 +93,7 @@ def _order_form(viewer: Viewer, service: ActionService, flag: dict[str, Any],
 
 def _close_form(viewer: Viewer, service: ActionService, flag_id: str, action: str, form_id: str) -> None:
     verb = "摘牌" if action == "resolve" else "驳回"
+    session.form_key(form_id)
     with st.form(form_id):
         reason = st.text_area(f"{verb}理由（必填）", key=f"{form_id}_reason")
         if st.form_submit_button(f"确认{verb}", key=f"{form_id}_submit"):
@@ -127,6 +130,7 @@ def orders_block(viewer: Viewer, orders: pd.DataFrame, service: ActionService, *
 
 
 def _answer_form(viewer: Viewer, service: ActionService, order_id: int, form_id: str) -> None:
+    session.form_key(f"{form_id}_answer")
     with st.form(f"{form_id}_answer"):
         answer = st.text_area("整改反馈", key=f"{form_id}_answer_text",
                               placeholder="写明原因、已采取的整改措施和完成时间。")
@@ -140,6 +144,8 @@ def _answer_form(viewer: Viewer, service: ActionService, order_id: int, form_id:
 
 
 def _review_forms(viewer: Viewer, service: ActionService, order_id: int, form_id: str) -> None:
+    session.form_key(f"{form_id}_accept")
+    session.form_key(f"{form_id}_return")
     accept, back = st.columns(2)
     with accept, st.form(f"{form_id}_accept"):
         note = st.text_input("验收意见（可不填）", key=f"{form_id}_accept_note")
