@@ -193,7 +193,7 @@ def _stage_findings(con: duckdb.DuckDBPyConnection, source: str) -> int:
                       1, 16) AS flag_id,
                rule_id, CAST(rule_version AS INTEGER) AS rule_version, violation_code, case_id, item_code,
                dept_code, source_system, coalesce(occurrence, '') AS occurrence, level, category, title,
-               message, CAST(evidence AS JSON) AS evidence, CAST(due_at AS TIMESTAMP) AS due_at,
+               message, TRY_CAST(evidence AS JSON) AS evidence, CAST(due_at AS TIMESTAMP) AS due_at,
                CAST(days_overdue AS INTEGER) AS days_overdue, CAST(days_left AS INTEGER) AS days_left,
                count(*) OVER () AS total_rows
         FROM {source}
@@ -216,7 +216,7 @@ def _check_findings(con: duckdb.DuckDBPyConnection) -> None:
         ("violation_code IS NULL", "violation_code is empty"),
         ("category IS NULL OR title IS NULL OR message IS NULL", "category, title or message is empty"),
         ("rule_version IS NULL", "rule_version is empty"),
-        ("evidence IS NULL", "evidence is empty"),
+        ("evidence IS NULL", "evidence is empty or not valid JSON"),
     )
     for condition, problem in checks:
         bad = history.first(

@@ -197,6 +197,15 @@ def test_bad_findings_are_refused_naming_the_rule(con: duckdb.DuckDBPyConnection
     assert con.execute("SELECT count(*) FROM flags").fetchall() == [(0,)]
 
 
+def test_evidence_that_is_not_json_is_refused(con: duckdb.DuckDBPyConnection) -> None:
+    flags.findings_from_rows(con, "found", [finding()])
+    con.execute("CREATE TEMP TABLE loose AS SELECT * REPLACE ('{oops'::VARCHAR AS evidence) FROM found")
+    con.execute("BEGIN")
+    with pytest.raises(AuditError, match="not valid JSON"):
+        flags.apply_findings(con, run_id=1, as_of=T0, findings_table="loose", rule_ids=["R1"])
+    con.execute("COMMIT")  # refused before any write: the transaction is still usable
+
+
 def test_missing_columns_are_named(con: duckdb.DuckDBPyConnection) -> None:
     con.execute("CREATE TEMP TABLE thin AS SELECT 'R1' AS rule_id")
     with pytest.raises(AuditError, match="lacks column.*rule_version"):
