@@ -35,6 +35,8 @@ COMMANDS: dict[str, str] = {
     "flag": "audit.flags_cli:flag",
     "nightly": "audit.flags_cli:nightly",
     "report": "audit.flags_cli:report",
+    "watch": "audit.live.cli:watch",
+    "replay": "audit.live.cli:replay",
 }
 
 EXIT_ATTENTION = 10
