@@ -1,0 +1,135 @@
+"""The query context every kind builder uses: scope, events as of the audit time, calendar joins
+and the findings projection (the contract columns, in order, typed)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+from sqlglot import exp
+
+from audit.compile.expr_sql import ExpressionCompiler
+from audit.compile.sqlkit import Binder, cast, col, date_of, lit
+from audit.rules.base import RuleBase
+
+if TYPE_CHECKING:
+    from audit.compile.duckdb import DuckDBTarget
+
+
+class Query:
+    """Builds one rule's SELECT: holds the target (its constants), the rule and the binder."""
+
+    def __init__(self, target: DuckDBTarget, rule: RuleBase):
+        self.target = target
+        self.rule = rule
+        self.binder = Binder()
+        self.ctes: list[tuple[str, exp.Select]] = []
+
+    # --- values --------------------------------------------------------------------------------
+
+    def text(self, value: str) -> exp.Expression:
+        return self.binder.text(value)
+
+    def integer(self, value: int) -> exp.Expression:
+        return self.binder.integer(value)
+
+    def as_of(self) -> exp.Expression:
+        return self.binder.as_of()
+
+    def activities(self, codes: list[str]) -> list[exp.Expression]:
+        return [self.text(c) for c in codes]
+
+    def expressions(self, aliases: Mapping[str, str]) -> ExpressionCompiler:
+        return ExpressionCompiler(self.binder, aliases, self.target.CALENDAR)
+
+    # --- building blocks -----------------------------------------------------------------------
+
+    def cte(self, name: str, select: exp.Select) -> str:
+        self.ctes.append((name, select))
+        return name
+
+    def events(self, name: str = "ev", activities: list[str] | None = None,
+               columns: tuple[str, ...] = ()) -> str:
+        """A CTE of the events that exist as of the audit time (optionally of some activities)."""
+        t = self.target
+        base = ("event_id", "case_id", "seq", "activity", "ts") + columns
+        where = col("e", "ts") <= self.as_of()
+        if activities is not None:
+            where = exp.and_(where, col("e", "activity").isin(*self.activities(sorted(set(activities)))))
+        select = exp.select(*(col("e", c) for c in base)).from_(exp.to_table(t.TABLES["event"]).as_("e")).where(where)
+        return self.cte(name, select)
+
+    def scope_conditions(self, case: str = "c", item: str = "i") -> list[exp.Expression]:
+        """Conditions for the rule's scope over a case alias and an item alias."""
+        scope = self.rule.scope
+        found: list[exp.Expression] = []
+        subject_is_case = self.rule.subject == "case"
+        dept_owner = case if subject_is_case else item
+        if scope.case_kind and subject_is_case:
+            found.append(col(case, "case_kind").eq(self.text(scope.case_kind)))
+        if scope.item_kinds:
+            found.append(col(item, "kind").isin(*(self.text(k) for k in scope.item_kinds)))
+        if scope.item_codes:
+            found.append(col(item, "item_code").isin(*(self.text(k) for k in scope.item_codes)))
+        if scope.departments:
+            found.append(col(dept_owner, "dept_code").isin(*(self.text(k) for k in scope.departments)))
+        if scope.platforms and subject_is_case:
+            found.append(col(case, "source_system").isin(*(self.text(k) for k in scope.platforms)))
+        if scope.when is not None:
+            found.append(exp.Paren(this=self.expressions({"case": case, "item": item})(scope.when)))
+        return found
+
+    def case_known(self, case: str = "c") -> exp.Expression:
+        """A case exists as of the audit time (submitted by then, or with no submit time)."""
+        submitted = col(case, "submitted_at")
+        return exp.Paren(this=exp.or_(submitted.is_(exp.null()), submitted <= self.as_of()))
+
+    def scoped_cases(self, name: str = "subject", columns: Mapping[str, exp.Expression] | None = None,
+                     where: list[exp.Expression] | None = None) -> str:
+        """A CTE of the cases in scope (joined to their items) with their subject columns."""
+        t = self.target
+        projection: dict[str, exp.Expression] = {
+            "case_id": col("c", "case_id"), "item_code": col("c", "item_code"),
+            "dept_code": col("c", "dept_code"), "source_system": col("c", "source_system"),
+            **(columns or {}),
+        }
+        select = (exp.select(*(v.as_(k) for k, v in projection.items()))
+                  .from_(exp.to_table(t.TABLES["case"]).as_("c"))
+                  .join(exp.to_table(t.TABLES["item"]).as_("i"), on=col("i", "item_code").eq(col("c", "item_code"))))
+        conditions = self.scope_conditions() + (where or [])
+        if conditions:
+            select = select.where(exp.and_(*conditions))
+        return self.cte(name, select)
+
+    def join_calendar(self, select: exp.Select, alias: str, day: exp.Expression) -> exp.Select:
+        """LEFT JOIN the calendar row of ``day`` (a timestamp or date) as ``alias``."""
+        return select.join(exp.to_table(self.target.CALENDAR).as_(alias),
+                           on=col(alias, "day").eq(date_of(day)), join_type="LEFT")
+
+    # --- the findings ----------------------------------------------------------------------------
+
+    def findings(self, values: Mapping[str, exp.Expression]) -> list[exp.Expression]:
+        """The findings projection: ``values`` for the subject/level/message… columns, the rule's
+        header bound, everything cast to the contract type, in contract order."""
+        rule = self.rule
+        header: dict[str, exp.Expression] = {
+            "rule_id": self.text(rule.id),
+            "rule_version": self.integer(rule.version),
+            "violation_code": self.text(rule.violation_code),
+            "occurrence": lit(""),
+            "category": self.text(rule.category),
+            "title": self.text(rule.title),
+        }
+        out: list[exp.Expression] = []
+        for name, sql_type in self.target.FINDINGS_COLUMNS.items():
+            value = values.get(name, header.get(name, exp.null()))
+            out.append(cast(value, sql_type).as_(name))
+        return out
+
+    def level(self, condition: exp.Expression | None = None) -> exp.Expression:
+        return self.text(self.rule.levels.breach)
+
+    def finish(self, final: exp.Select) -> exp.Select:
+        for name, select in self.ctes:
+            final = final.with_(name, as_=select)
+        return final

@@ -1,0 +1,210 @@
+"""``declare`` rules → one SELECT (semantics: :mod:`audit.rules.declare`).
+
+Counting and unordered templates aggregate each case's trace once (``counts``). Ordered templates
+mark every event with window functions over the case's trace in seq order — the next/previous a
+and b, the next/previous event — then check each activation against its partner (``sides``,
+``judged``) and aggregate the violating activations per case.
+"""
+
+from __future__ import annotations
+
+from sqlglot import exp
+
+from audit.compile.common import Query
+from audit.compile.sqlkit import (
+    activity_label, agg_filter, arg_max, arg_min, case, cast, coalesce, col, concat, fmt, json_list,
+    json_object, lit, string_agg, window,
+)
+from audit.rules.kinds import DeclareRule
+from audit.rules.vocab import activity_label as label
+
+
+def build(q: Query, rule: DeclareRule) -> exp.Select:
+    spec = rule.spec
+    needs_all = spec.form == "chain" or rule.template in ("init", "end")
+    activities = None if needs_all else [rule.a] + ([rule.b] if rule.b else [])
+    q.events("ev", activities)
+    q.scoped_cases("subject")
+    if spec.ordered:
+        return _ordered(q, rule)
+    return _counted(q, rule)
+
+
+def _counted(q: Query, rule: DeclareRule) -> exp.Select:
+    e = lambda c: col("e", c)  # noqa: E731
+    tf = q.target.TIME_FORMAT
+    is_a = e("activity").eq(q.text(rule.a))
+    is_b = e("activity").eq(q.text(rule.b)) if rule.b else exp.false()
+    involved = exp.or_(is_a, is_b) if rule.b else is_a
+    event = json_object({"event_id": e("event_id"), "activity": e("activity"), "ts": e("ts")})
+    subject = [col("s", c) for c in ("case_id", "item_code", "dept_code", "source_system")]
+    counts = (exp.select(*subject,
+                         agg_filter(exp.Count(this=exp.Star()), is_a).as_("n_a"),
+                         agg_filter(exp.Count(this=exp.Star()), is_b).as_("n_b"),
+                         arg_min(e("activity"), e("seq")).as_("first_act"), arg_min(e("ts"), e("seq")).as_("first_ts"),
+                         arg_min(e("event_id"), e("seq")).as_("first_id"),
+                         arg_max(e("activity"), e("seq")).as_("last_act"), arg_max(e("ts"), e("seq")).as_("last_ts"),
+                         arg_max(e("event_id"), e("seq")).as_("last_id"),
+                         agg_filter(string_agg(fmt(e("ts"), tf), "、", e("seq")), is_a).as_("a_times"),
+                         agg_filter(string_agg(fmt(e("ts"), tf), "、", e("seq")), is_b).as_("b_times"),
+                         json_list(event, e("seq"), involved).as_("events"))
+              .from_(exp.to_table("subject").as_("s"))
+              .join(exp.to_table("ev").as_("e"), on=e("case_id").eq(col("s", "case_id")))
+              .group_by(*subject))
+    q.cte("counts", counts)
+
+    k = lambda c: col("k", c)  # noqa: E731
+    n = q.integer(rule.n if rule.n is not None else 1)
+    a_text, b_text = label(rule.a), label(rule.b or "")
+    times = lambda c: case([(k(c).is_(exp.null()).not_(), concat("（", k(c), "）"))], lit(""))  # noqa: E731
+    a_seen = concat(f"“{a_text}”出现 ", k("n_a"), " 次", times("a_times"))
+    both = concat(a_seen, f"，“{b_text}”出现 ", k("n_b"), " 次", times("b_times"))
+    a_wanted = q.text(rule.a)
+    condition, message = {
+        "existence": (k("n_a") < n, concat(a_seen, "，应至少 ", n, " 次")),
+        "absence": (k("n_a") >= lit(1), concat(a_seen, "，不应出现")),
+        "at_most": (k("n_a") > n, concat(a_seen, "，超过 ", n, " 次")),
+        "exactly": (k("n_a").neq(n), concat(a_seen, "，应恰好 ", n, " 次")),
+        "init": (k("first_act").neq(a_wanted), concat("第一个环节是“", activity_label(k("first_act")), "”（",
+                                                      fmt(k("first_ts"), tf), f"），应为“{a_text}”")),
+        "end": (k("last_act").neq(a_wanted), concat("最后一个环节是“", activity_label(k("last_act")), "”（",
+                                                    fmt(k("last_ts"), tf), f"），应为“{a_text}”")),
+        "responded_existence": (exp.and_(k("n_a") > lit(0), k("n_b").eq(lit(0))),
+                                concat(a_seen, f"，但没有“{b_text}”")),
+        "coexistence": (exp.Paren(this=k("n_a") > lit(0)).neq(exp.Paren(this=k("n_b") > lit(0))),
+                        concat(both, "，二者应同时出现或同时不出现")),
+        "not_coexistence": (exp.and_(k("n_a") > lit(0), k("n_b") > lit(0)), concat(both, "，二者不应同时出现")),
+    }[rule.template]
+    edge = {"init": "first", "end": "last"}.get(rule.template)
+    evidence = (json_object({"events": cast(exp.Array(expressions=[json_object({
+        "event_id": k(f"{edge}_id"), "activity": k(f"{edge}_act"), "ts": k(f"{edge}_ts")})]), "JSON")})
+        if edge else json_object({"events": coalesce(k("events"), cast(lit("[]"), "JSON")),
+                                  "count_a": k("n_a"), "count_b": k("n_b")}))
+    final = (exp.select(*q.findings({
+        "case_id": k("case_id"), "item_code": k("item_code"), "dept_code": k("dept_code"),
+        "source_system": k("source_system"), "level": q.level(), "message": concat(message, "。"),
+        "evidence": evidence,
+    })).from_(exp.to_table("counts").as_("k")).where(condition))
+    return q.finish(final)
+
+
+def _ordered(q: Query, rule: DeclareRule) -> exp.Select:
+    spec = rule.spec
+    assert rule.b is not None
+    e = lambda c: col("e", c)  # noqa: E731
+    a, b = q.text(rule.a), q.text(rule.b)
+    part = [e("case_id")]
+    only = lambda activity: case([(e("activity").eq(activity), e("seq"))])  # noqa: E731
+    marked = (exp.select(
+        e("case_id"), e("seq"), e("ts"), e("event_id"), e("activity"),
+        window(exp.Min(this=only(b)), part, e("seq"), ("following", "rest")).as_("nb"),
+        window(exp.Min(this=only(a)), part, e("seq"), ("following", "rest")).as_("na"),
+        window(exp.Max(this=only(a)), part, e("seq"), ("preceding", "rest")).as_("pa"),
+        window(exp.Max(this=only(b)), part, e("seq"), ("preceding", "rest")).as_("pb"),
+        window(exp.Lead(this=e("seq")), part, e("seq")).as_("next_seq"),
+        window(exp.Lead(this=e("activity")), part, e("seq")).as_("next_act"),
+        window(exp.Lag(this=e("seq")), part, e("seq")).as_("prev_seq"),
+        window(exp.Lag(this=e("activity")), part, e("seq")).as_("prev_act"))
+        .from_(exp.to_table("ev").as_("e"))
+        .join(exp.to_table("subject").as_("s"), on=col("s", "case_id").eq(e("case_id"))))
+    q.cte("marked", marked)
+
+    m = lambda c: col("m", c)  # noqa: E731
+    notnull = lambda x: x.is_(exp.null()).not_()  # noqa: E731
+    sides: list[exp.Select] = []
+
+    def side(name: str, activation: exp.Expression, partner: exp.Expression, structural: exp.Expression) -> None:
+        sides.append(exp.select(m("case_id"), m("seq").as_("act_seq"), m("ts").as_("act_ts"),
+                                m("event_id").as_("act_id"), m("activity").as_("act_activity"),
+                                partner.as_("partner_seq"), structural.as_("structural"),
+                                m("next_act"), lit(name).as_("side"))
+                     .from_(exp.to_table("marked").as_("m")).where(m("activity").eq(activation)))
+
+    if rule.template == "not_succession":
+        side("forbid", a, m("nb"), exp.false())
+    if spec.response:
+        if spec.form == "chain":
+            side("response", a, case([(m("next_act").eq(b), m("next_seq"))]),
+                 exp.and_(notnull(m("next_seq")), m("next_act").neq(b)))
+        elif spec.form == "alternate":
+            side("response", a, m("nb"), exp.and_(notnull(m("nb")), notnull(m("na")), m("nb") > m("na")))
+        else:
+            side("response", a, m("nb"), exp.false())
+    if spec.precedence:
+        if spec.form == "chain":
+            side("precedence", b, case([(m("prev_act").eq(a), m("prev_seq"))]), exp.false())
+        elif spec.form == "alternate":
+            side("precedence", b, m("pa"), exp.and_(notnull(m("pa")), notnull(m("pb")), m("pa") < m("pb")))
+        else:
+            side("precedence", b, m("pa"), exp.false())
+    union: exp.Query = sides[0]
+    for other in sides[1:]:
+        union = exp.union(union, other, distinct=False)
+    q.cte("sides", union)  # type: ignore[arg-type]
+
+    v = lambda c: col("v", c)  # noqa: E731
+    gap_response = exp.Sub(this=col("cp", "workday_no"), expression=col("ca", "workday_no"))
+    gap_precedence = exp.Sub(this=col("ca", "workday_no"), expression=col("cp", "workday_no"))
+    waited = exp.Sub(this=col("cn", "workday_no"), expression=col("ca", "workday_no"))
+    missing = v("partner_seq").is_(exp.null())
+    within = q.integer(rule.within) if rule.within is not None else None
+    if within is None:
+        response_bad = exp.or_(v("structural"), missing)
+        precedence_bad = exp.or_(v("structural"), missing)
+        forbid_bad = notnull(v("partner_seq"))
+    else:
+        response_bad = exp.or_(v("structural"), exp.and_(missing, waited > within),
+                               exp.and_(notnull(v("partner_seq")), gap_response > within))
+        precedence_bad = exp.or_(v("structural"), missing, gap_precedence > within)
+        forbid_bad = exp.and_(notnull(v("partner_seq")), gap_response <= within)
+    violated = case([(v("side").eq(lit("response")), response_bad), (v("side").eq(lit("precedence")), precedence_bad)],
+                    forbid_bad)
+    judged = (exp.select(v("case_id"), v("act_seq"), v("act_ts"), v("act_id"), v("act_activity"), v("side"),
+                         v("structural"), v("next_act"), v("partner_seq"), col("p", "ts").as_("partner_ts"),
+                         col("p", "event_id").as_("partner_id"), col("p", "activity").as_("partner_activity"),
+                         (gap_response if within is not None else exp.null()).as_("gap"),
+                         violated.as_("violated"))
+              .from_(exp.to_table("sides").as_("v"))
+              .join(exp.to_table("ev").as_("p"), join_type="LEFT",
+                    on=exp.and_(col("p", "case_id").eq(v("case_id")), col("p", "seq").eq(v("partner_seq")))))
+    judged = q.join_calendar(judged, "ca", v("act_ts"))
+    judged = q.join_calendar(judged, "cp", col("p", "ts"))
+    judged = q.join_calendar(judged, "cn", q.as_of())
+    q.cte("judged", judged)
+
+    j = lambda c: col("j", c)  # noqa: E731
+    tf = q.target.TIME_FORMAT
+    a_text, b_text = label(rule.a), label(rule.b)
+    act = concat("“", activity_label(j("act_activity"), [rule.a, rule.b]), "” ", fmt(j("act_ts"), tf))
+    partner = concat("“", activity_label(j("partner_activity"), [rule.a, rule.b]), "” ", fmt(j("partner_ts"), tf))
+    gap_text = concat(" 相隔 ", exp.Abs(this=j("gap")), f" 个工作日，超过 {rule.within} 个工作日") \
+        if within is not None else lit("")
+    chain_next = concat("的下一个环节是“", activity_label(j("next_act")), f"”而不是“{b_text}”")
+    sentence = case([
+        (j("side").eq(lit("forbid")), concat(act, f" 之后出现了", partner)),
+        (exp.and_(j("side").eq(lit("response")), j("structural")),
+         concat(act, chain_next) if spec.form == "chain" else concat(act, f" 之后、下一次“{a_text}”之前没有“{b_text}”")),
+        (exp.and_(j("side").eq(lit("precedence")), j("structural")),
+         concat(act, f" 之前、上一次“{b_text}”之后没有“{a_text}”")),
+        (exp.and_(j("side").eq(lit("response")), j("partner_seq").is_(exp.null())),
+         concat(act, " 之后" + (f" {rule.within} 个工作日内" if within is not None else "")
+                + ("的下一个环节不是" if spec.form == "chain" else "没有") + f"“{b_text}”")),
+        (exp.and_(j("side").eq(lit("precedence")), j("partner_seq").is_(exp.null())),
+         concat(act, ("的上一个环节不是" if spec.form == "chain" else " 之前没有") + f"“{a_text}”")),
+    ], concat(act, " 与 ", partner, gap_text))
+    event = json_object({"event_id": j("act_id"), "activity": j("act_activity"), "ts": j("act_ts"),
+                         "partner_id": j("partner_id"), "partner_activity": j("partner_activity"),
+                         "partner_ts": j("partner_ts")})
+    per_case = (exp.select(j("case_id"), string_agg(sentence, "；", j("act_seq")).as_("text"),
+                           json_list(event, j("act_seq")).as_("events"))
+                .from_(exp.to_table("judged").as_("j")).where(j("violated")).group_by(j("case_id")))
+    q.cte("violations", per_case)
+
+    s = lambda c: col("s", c)  # noqa: E731
+    final = (exp.select(*q.findings({
+        "case_id": s("case_id"), "item_code": s("item_code"), "dept_code": s("dept_code"),
+        "source_system": s("source_system"), "level": q.level(), "message": concat(col("x", "text"), "。"),
+        "evidence": json_object({"events": col("x", "events")}),
+    })).from_(exp.to_table("subject").as_("s"))
+        .join(exp.to_table("violations").as_("x"), on=col("x", "case_id").eq(s("case_id"))))
+    return q.finish(final)
