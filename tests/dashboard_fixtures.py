@@ -118,6 +118,18 @@ class _Builder:
         self.history.append(history.Entry(flag_id, action, from_state, to_state, level, actor, at, detail))
 
 
+def _insert(con: duckdb.DuckDBPyConnection, table: str, rows: list[tuple[object, ...]] | list[list[object]]) -> None:
+    """INSERT rows into the table's first len(row) columns (later migrations only append columns)."""
+    if not rows:
+        return
+    width = len(rows[0])
+    names = [r[0] for r in con.execute(
+        "SELECT column_name FROM information_schema.columns WHERE table_name = ? ORDER BY ordinal_position",
+        [table]).fetchall()][:width]
+    con.executemany(f"INSERT INTO {table} ({', '.join(names)}) VALUES ({', '.join('?' * width)})",
+                    [list(r) for r in rows])
+
+
 def _person(rng: random.Random) -> tuple[str, str]:
     name = rng.choice(SURNAMES) + rng.choice(GIVEN) + rng.choice(["", *GIVEN])
     digits = "2301" + "".join(str(rng.randint(0, 9)) for _ in range(14))
@@ -136,13 +148,10 @@ def build(path: Path, *, seed: int = 7) -> Fixture:
     fx = Fixture(path=path)
     b = _Builder(con, rng)
     for code, name, kind in DEPARTMENTS:
-        con.execute("INSERT INTO departments VALUES (?, ?, ?, 'departments.csv', 1, 1)", [code, name, kind])
+        _insert(con, "departments", [(code, name, kind, "departments.csv", 1, 1)])
     for row, (code, name, kind, dept, legal, promised, unit, fee, disc, system) in enumerate(ITEMS, 1):
-        con.execute(
-            "INSERT INTO items VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, true, ?, 'items.csv', ?, 1)",
-            [code, name, kind, dept, legal, promised, unit, fee, "按省物价局核定标准" if fee else None,
-             ["申请书", "身份证明"], disc, [system], row],
-        )
+        _insert(con, "items", [(code, name, kind, dept, legal, promised, unit, fee, "按省物价局核定标准" if fee else None,
+                                ["申请书", "身份证明"], disc, True, [system], "items.csv", row, 1)])
     officers = [
         ("O01", "孙立", "D01", "ZF2301001", dt.date(2023, 1, 1), dt.date(2027, 12, 31)),
         ("O02", "钱明", "D01", "ZF2301002", dt.date(2023, 1, 1), dt.date(2026, 1, 31)),
@@ -150,8 +159,8 @@ def build(path: Path, *, seed: int = 7) -> Fixture:
         ("O04", "冯刚", "D02", "ZF2301004", dt.date(2024, 1, 1), dt.date(2028, 1, 1)),
     ]
     for row, officer in enumerate(officers, 1):
-        con.execute("INSERT INTO officers VALUES (?, ?, ?, ?, ?, ?, 'officers.csv', ?, 1)", [*officer, row])
-    con.execute("INSERT INTO discretion VALUES ('V01', '一般', 'I03', '无证经营', 1000, 5000, 'd.csv', 1, 1)")
+        _insert(con, "officers", [(*officer, "officers.csv", row, 1)])
+    _insert(con, "discretion", [("V01", "一般", "I03", "无证经营", 1000, 5000, "d.csv", 1, 1)])
 
     _service_cases(b, fx)
     _enforcement_cases(b, fx)
@@ -298,9 +307,9 @@ def _enforcement_cases(b: _Builder, fx: Fixture) -> None:
 
 
 def _write(con: duckdb.DuckDBPyConnection, b: _Builder, fx: Fixture) -> None:
-    con.executemany(f"INSERT INTO cases VALUES ({', '.join('?' * 26)})", b.cases)
-    con.executemany(f"INSERT INTO events VALUES ({', '.join('?' * 17)})", b.events)
-    con.executemany(f"INSERT INTO disclosures VALUES ({', '.join('?' * 15)})", b.disclosures)
+    _insert(con, "cases", b.cases)
+    _insert(con, "events", b.events)
+    _insert(con, "disclosures", b.disclosures)
     # people's steps on a few flags
     by_id = {f["flag_id"]: f for f in b.flags}
     ordered = by_id[fx.ordered_flag["flag_id"]]
@@ -342,26 +351,26 @@ def _write(con: duckdb.DuckDBPyConnection, b: _Builder, fx: Fixture) -> None:
              AS_OF - dt.timedelta(hours=16), "default-1", "partial", {"raised": 5}, [{"rule": "D_MISMATCH",
                                                                                       "error": "示例错误"}])]
     for run in runs:
-        con.execute("INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [*run[:7], json.dumps(run[7]), json.dumps(run[8], ensure_ascii=False)])
+        _insert(con, "runs", [[*run[:7], json.dumps(run[7]), json.dumps(run[8], ensure_ascii=False)]])
         con.execute("SELECT nextval('run_seq')")
-    con.execute("INSERT INTO loads VALUES (1, ?, ?, 'committed', 'Asia/Shanghai', '0.1.0')",
-                [AS_OF - dt.timedelta(days=2), AS_OF - dt.timedelta(days=2)])
+    _insert(con, "loads", [(1, AS_OF - dt.timedelta(days=2), AS_OF - dt.timedelta(days=2), "committed",
+                             "Asia/Shanghai", "0.1.0")])
     con.execute("SELECT nextval('load_seq')")
     files = [("qyzx_cases.csv", "qyzx", "cases", 38, 38, 0), ("zfba_cases.csv", "zfba", "cases", 14, 14, 0),
              ("qyzx_events.csv", "qyzx", "events", 240, 205, 35), ("gswz.jsonl", "gswz", "disclosures", 12, 12, 0)]
     for name, platform, record, read, loaded, quarantined in files:
-        con.execute("INSERT INTO load_files VALUES (1, ?, ?, ?, ?, ?, ?, ?, 'loaded', NULL)",
+        con.execute("INSERT INTO load_files (load_id, file_name, sha256, platform, record, rows_read, rows_loaded,"
+                    " rows_quarantined, outcome) VALUES (1, ?, ?, ?, ?, ?, ?, ?, 'loaded')",
                     [name, _sha(name), platform, record, read, loaded, quarantined])
     for row in range(1, 36):
-        con.execute("INSERT INTO quarantine VALUES (1, 'qyzx_events.csv', ?, ?, ?, ?, ?)",
+        con.execute("INSERT INTO quarantine (load_id, file_name, row_number, raw, reason, column_name, hint)"
+                    " VALUES (1, 'qyzx_events.csv', ?, ?, ?, ?, ?)",
                     [row + 1, json.dumps({"办件编号": f"X{row}", "时间": "2026-02-30"}, ensure_ascii=False),
                      "日期不存在：2026-02-30", "时间", "核对导出文件中的日期"])
     for code, category, title in [("T_PROMISED", "时效", "受理至决定超过承诺时限"),
                                   ("C_FEE_ABOVE_STANDARD", "内容", "收费高于公示收费标准"),
                                   ("D_LATE", "公示", "执法结果未在规定期限内公示")]:
-        con.execute("INSERT INTO rule_versions VALUES (?, 1, DATE '2026-01-01', 'deadline', ?, ?, '{}', ?)",
-                    [code, category, title, _sha(code)])
+        _insert(con, "rule_versions", [(code, 1, dt.date(2026, 1, 1), "deadline", category, title, "{}", _sha(code))])
     fx.flag_count = {
         r[0]: int(r[1]) for r in con.execute(
             "SELECT dept_code, count(*) FROM flags WHERE active GROUP BY dept_code").fetchall()

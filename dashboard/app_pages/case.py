@@ -32,7 +32,7 @@ if not case_id:
     st.stop()
 view = data.case_view(db, viewer, case_id)
 if view is None:
-    st.error(f"未找到办件 {case_id}，或您无权查看。")
+    st.error("未找到该办件，或您无权查看。")
     st.stop()
 
 case_view.header(view, viewer)

@@ -60,9 +60,9 @@ components.show_flag_table(result, key="flags_table")
 linked = st.query_params.get("flag")
 ids = list(result.rows["flag_id"]) if not result.rows.empty else []
 rows = {r["flag_id"]: r for _, r in result.rows.iterrows()}
-if linked and linked not in ids:
+if linked and linked not in ids and data.flag_detail(db, viewer, linked) is not None:
     ids.insert(0, linked)
-if linked and "flag_pick" not in st.session_state:
+if linked in ids and "flag_pick" not in st.session_state:
     st.session_state["flag_pick"] = linked
 if ids:
     pick = st.selectbox(
