@@ -31,8 +31,8 @@ def require_durable() -> ModuleType:
     try:
         from durable import engine
     except ImportError as exc:
-        version = f"{sys.version_info.major}.{sys.version_info.minor}"
-        if sys.version_info[:2] > SUPPORTED_PYTHON:
+        version = f"{sys.version_info[0]}.{sys.version_info[1]}"
+        if tuple(sys.version_info[:2]) > SUPPORTED_PYTHON:
             message = (
                 f"实时引擎（sunlight watch / replay）需要 durable_rules，它只支持 Python 3.12 及以下，"
                 f"当前是 Python {version}；其余命令（ingest、audit、dashboard ……）照常可用 / "
