@@ -1,0 +1,101 @@
+"""Steps that derive canonical columns: activity codes, case ids, masked identity numbers,
+event attributes and the event digest."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from ingest.fields import ACTIVITIES
+from ingest.sql import ident
+from ingest.steps import Check, Context, Step, d, f, v
+
+
+class Joining(Step):
+    """A step whose columns come from a LEFT JOIN (``joins`` returns the clauses)."""
+
+    def joins(self, ctx: Context) -> list[str]:
+        return []
+
+
+class Activity(Joining):
+    """The platform's activity name, translated to a canonical code through the vocabulary."""
+
+    def joins(self, ctx: Context) -> list[str]:
+        assert ctx.vocabulary_table is not None
+        return [f"LEFT JOIN {ident(ctx.vocabulary_table)} AS _vocab ON _vocab.name = _l.{f('activity')}"]
+
+    def columns(self, ctx: Context) -> list[tuple[str, str]]:
+        return [("d_activity", "_vocab.code")]
+
+    def checks(self, ctx: Context) -> list[Check]:
+        vocab_file, vocabulary = ctx.spec.vocabulary()
+        codes = "、".join(ACTIVITIES)
+        return [Check(
+            f"{f('activity')} IS NOT NULL AND {d('activity')} IS NULL",
+            f"format({ctx.p('未知的环节名称「{}」')}, {f('activity')})",
+            ctx.column("activity"),
+            f"在词表文件 {vocab_file.name} 的 activities 中加入该名称及其规范代码（可用代码：{codes}）；"
+            f"现有 {len(vocabulary)} 个名称",
+        )]
+
+
+class CaseKey(Step):
+    """case_id = platform code + ':' + source case number."""
+
+    def columns(self, ctx: Context) -> list[tuple[str, str]]:
+        return [("d_case_id", f"{ctx.p(ctx.spec.platform + ':')} || {v('source_case_no')}")]
+
+
+class DisclosureCase(Joining):
+    """A disclosure's case: its ``system`` field is the platform; else the case with its decision number."""
+
+    def joins(self, ctx: Context) -> list[str]:
+        return [f"LEFT JOIN (SELECT decision_no AS _dn, min(case_id) AS _dn_case FROM cases "
+                f"WHERE decision_no IS NOT NULL GROUP BY decision_no) AS _bydn ON _bydn._dn = _l.{v('decision_no')}"]
+
+    def columns(self, ctx: Context) -> list[tuple[str, str]]:
+        fields = {*ctx.spec.fields, *ctx.spec.constants}
+        direct = "NULL::VARCHAR"
+        if {"case_system", "source_case_no"} <= fields:
+            direct = f"{v('case_system')} || ':' || {v('source_case_no')}"
+        return [("d_case_id", f"coalesce({direct}, _bydn._dn_case)")]
+
+
+class Applicant(Step):
+    """The identity number: only its mask (first 4 + asterisks + last 4) and sha256 are kept."""
+
+    def columns(self, ctx: Context) -> list[tuple[str, str]]:
+        if "applicant_id" not in ctx.spec.fields:
+            return [("d_applicant_id_masked", "NULL::VARCHAR"), ("d_applicant_id_hash", "NULL::VARCHAR")]
+        x = v("applicant_id")
+        masked = (f"CASE WHEN {x} IS NULL THEN NULL WHEN length({x}) > 8 THEN left({x}, 4) || "
+                  f"repeat('*', length({x}) - 8) || right({x}, 4) ELSE repeat('*', length({x})) END")
+        return [("d_applicant_id_masked", masked), ("d_applicant_id_hash", f"sha256({x})")]
+
+
+class Attrs(Step):
+    """Source columns listed under ``attrs:`` as one JSON object (NULL when all are empty)."""
+
+    def columns(self, ctx: Context) -> list[tuple[str, str]]:
+        names = [a for a in ctx.spec.attrs]
+        if not names:
+            return [("d_attrs", "NULL::JSON")]
+        cols = [ident(f"a_{i}") for i in range(len(names))]
+        pairs = ", ".join(f"{ctx.p(name)}, {col}" for name, col in zip(names, cols, strict=True))
+        return [("d_attrs", f"CASE WHEN coalesce({', '.join(cols)}) IS NULL THEN NULL::JSON ELSE json_object({pairs}) END")]
+
+
+class EventDigest(Step):
+    """event_id: the first 32 hex digits of sha256 over the event's identifying content."""
+
+    CONTENT: ClassVar[tuple[tuple[str, str], ...]] = (
+        ("case", "d_case_id"), ("activity", "d_activity"), ("source_activity", "f_activity"), ("ts", "v_ts"),
+        ("actor", "v_actor_id"), ("officers", "v_officer_ids"), ("dept", "v_dept_code"),
+        ("document_type", "v_document_type"), ("document_no", "v_document_no"), ("amount", "v_amount"),
+        ("attrs", "d_attrs"),
+    )
+
+    def columns(self, ctx: Context) -> list[tuple[str, str]]:
+        present = {f"v_{name}" for name in ctx.spec.fields} | {"d_case_id", "d_activity", "f_activity", "d_attrs"}
+        parts = ", ".join(f"'{key}': {ident(col) if col in present else 'NULL::VARCHAR'}" for key, col in self.CONTENT)
+        return [("d_event_id", f"left(sha256(to_json({{{parts}}})::VARCHAR), 32)")]

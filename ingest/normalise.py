@@ -1,0 +1,204 @@
+"""Normalisation: one staged part in, canonical rows and quarantine rows out, all in SQL.
+
+For each record type :data:`PIPELINES` lists the steps in order. The runner builds one query:
+the cleaned text of every mapped column (trimmed; full-width digits, letters and punctuation folded
+to ASCII for codes, numbers and times), then one layer per step, then the number of the first
+failing row-level check (``_fail0``), the relational steps, and the first failing check overall
+(``_fail``; 0 = the row could not be split into columns). The result is materialised once; rows
+with no failing check are inserted into the canonical table, the others into ``quarantine`` with
+the reason, column and hint of their check and their raw content as JSON.
+
+Every expression here is total (``try_cast``, ``try_strptime``, guarded JSON functions): a bad
+value makes a NULL and a failed check, never an error, because one error would abort the whole
+ingest transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import duckdb
+
+from ingest.derived import Activity, Applicant, Attrs, CaseKey, DisclosureCase, EventDigest, Joining
+from ingest.fields import FOLDED, TARGETS, Kind
+from ingest.parts import PartSpec
+from ingest.readers.base import Stage
+from ingest.relations import AlreadyLoaded, DuplicateInFile, KnownCase, KnownItem
+from ingest.sql import Params, ident, join, run
+from ingest.steps import Check, Context, Convert, Required, Step, ValueMap, d, f, v
+
+FULLWIDTH = "".join(chr(c) for c in range(0xFF10, 0xFF1A)) + "".join(chr(c) for c in range(0xFF21, 0xFF3B)) \
+    + "".join(chr(c) for c in range(0xFF41, 0xFF5B)) + "：－／．＋（）\u3000"
+ASCII = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz:-/.+() "
+WHITESPACE = " \t\r\n\u3000\u00a0\ufeff"
+CASE_FAILURES = "_ingest_case_failures"
+TOUCHED = "_ingest_touched"
+
+_REFERENCE = (Required(), ValueMap(), Convert(), DuplicateInFile(), AlreadyLoaded())
+PIPELINES: dict[str, tuple[Step, ...]] = {
+    "departments": _REFERENCE,
+    "items": _REFERENCE,
+    "officers": _REFERENCE,
+    "discretion": _REFERENCE,
+    "cases": (Required(), ValueMap(), Convert(), CaseKey(), Applicant(), DuplicateInFile(), AlreadyLoaded(),
+              KnownItem()),
+    "events": (Required(), ValueMap(), Activity(), Convert(), CaseKey(), Attrs(), EventDigest(), DuplicateInFile(),
+               AlreadyLoaded(), KnownCase()),
+    "disclosures": (Required(), ValueMap(), Convert(), DisclosureCase(), DuplicateInFile(), AlreadyLoaded()),
+}
+
+# Canonical columns that are not a field's typed value.
+DERIVED: dict[str, dict[str, str]] = {
+    "cases": {"case_id": d("case_id"), "applicant_id_masked": d("applicant_id_masked"),
+              "applicant_id_hash": d("applicant_id_hash")},
+    "events": {"event_id": d("event_id"), "case_id": d("case_id"), "seq": "0", "activity": d("activity"),
+               "source_activity": f("activity"), "attrs": d("attrs")},
+    "disclosures": {"case_id": d("case_id")},
+}
+PLATFORM_COLUMN = {"cases", "events", "disclosures"}
+
+
+@dataclass
+class PartResult:
+    read: int
+    loaded: int
+    quarantined: int
+
+
+def create_helpers(con: duckdb.DuckDBPyConnection) -> None:
+    """Per-call helper tables: cases that failed (for event reasons) and cases touched (for seq)."""
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {CASE_FAILURES} (case_id VARCHAR, file_name VARCHAR,"
+                " row_number BIGINT, reason VARCHAR)")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {TOUCHED} (case_id VARCHAR)")
+
+
+def clean_sql(kind: Kind, column: str | None, params: Params) -> str:
+    """Trimmed text (NULL when empty); codes, numbers and times folded from full-width to ASCII."""
+    if column is None:
+        return "NULL::VARCHAR"
+    text = column
+    if kind in FOLDED:
+        text = f"translate({text}, {params.add(FULLWIDTH)}, {params.add(ASCII)})"
+    return f"nullif(trim({text}, {params.add(WHITESPACE)}), '')"
+
+
+def table_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
+    rows = con.execute("SELECT column_name FROM information_schema.columns WHERE table_name = $t"
+                       " AND table_schema = 'main' ORDER BY ordinal_position", {"t": table}).fetchall()
+    return [str(r[0]) for r in rows]
+
+
+class PartQuery:
+    """The SQL of one part: the normalised rows, the insert, the quarantine."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, ctx: Context) -> None:
+        self.con = con
+        self.ctx = ctx
+        self.steps = PIPELINES[ctx.spec.record]
+        self.checks: list[Check] = []
+
+    def _layer(self, sql: str, step: Step) -> str:
+        columns = step.columns(self.ctx)
+        joins = step.joins(self.ctx) if isinstance(step, Joining) else []
+        if not columns:
+            return sql
+        exprs = join((f"{expr} AS {ident(name)}" for name, expr in columns), ", ")
+        return f"SELECT _l.*, {exprs} FROM ({sql}) AS _l {' '.join(joins)}"
+
+    def _first_failing(self, checks: list[Check], offset: int) -> str:
+        whens = " ".join(f"WHEN {c.condition} THEN {offset + i}" for i, c in enumerate(checks))
+        return f"CASE {whens} END" if whens else "NULL::INTEGER"
+
+    def normalised(self) -> str:
+        spec, stage, params = self.ctx.spec, self.ctx.stage, self.ctx.params
+        target = TARGETS[spec.record]
+        cols = [f"{clean_sql(target.fields[n].kind, self._stage_col(c), params)} AS {f(n)}" for n, c in spec.fields.items()]
+        cols += [f"{clean_sql(Kind.TEXT, self._stage_col(a), params)} AS {ident(f'a_{i}')}"
+                 for i, a in enumerate(spec.attrs)]
+        sql = f"SELECT _row, _err, _hint, {join(cols, ', ')} FROM {ident(stage.table)}"
+        row_steps = [s for s in self.steps if not s.RELATIONAL]
+        for step in row_steps:
+            sql = self._layer(sql, step)
+        row_checks = [c for s in row_steps for c in s.checks(self.ctx)]
+        sql = f"SELECT *, CASE WHEN _err IS NOT NULL THEN 0 ELSE {self._first_failing(row_checks, 1)} END AS _fail0 FROM ({sql})"
+        relational = [s for s in self.steps if s.RELATIONAL]
+        for step in relational:
+            sql = self._layer(sql, step)
+        later = [c for s in relational for c in s.checks(self.ctx)]
+        self.checks = row_checks + later
+        return f"SELECT *, coalesce(_fail0, {self._first_failing(later, len(row_checks) + 1)}) AS _fail FROM ({sql})"
+
+    def _stage_col(self, source_column: str) -> str | None:
+        name = self.ctx.stage.columns.get(source_column)
+        return ident(name) if name else None
+
+    def insert(self, table: str) -> tuple[str, list[str]]:
+        spec, ctx = self.ctx.spec, self.ctx
+        available = set(table_columns(self.con, table))
+        derived = dict(DERIVED.get(spec.record, {}))
+        if spec.record in PLATFORM_COLUMN:
+            derived["source_system"] = ctx.p(spec.platform)
+        if spec.record == "items":
+            has = "required_materials" in spec.fields or "required_materials" in spec.constants
+            derived["required_materials"] = f"coalesce({v('required_materials')}, [])::VARCHAR[]" if has else "[]::VARCHAR[]"
+        derived.update(source_file=ctx.p(ctx.file_name), source_row="_row", load_id=ctx.p(ctx.load_id))
+        columns: dict[str, str] = {}
+        for name in [*spec.fields, *spec.constants]:
+            if name in available and name not in derived and TARGETS[spec.record].fields[name].kind is not Kind.ACTIVITY:
+                columns[name] = v(name)
+        columns.update({k: x for k, x in derived.items() if k in available})
+        return ", ".join(ident(c) for c in columns), list(columns.values())
+
+    def reason_sql(self) -> tuple[str, str, str]:
+        """SQL for the reason, column and hint of a failed row (over ``n``, the normalised rows)."""
+        p = self.ctx.p
+        reasons = " ".join(f"WHEN {i} THEN {c.reason}" for i, c in enumerate(self.checks, 1))
+        columns = " ".join(f"WHEN {i} THEN {p(c.column)}" for i, c in enumerate(self.checks, 1) if c.column)
+        hints = " ".join(f"WHEN {i} THEN {p(c.hint)}" for i, c in enumerate(self.checks, 1))
+        return (f"CASE n._fail WHEN 0 THEN n._err {reasons} END",
+                f"CASE n._fail {columns} END" if columns else "NULL::VARCHAR",
+                f"CASE n._fail WHEN 0 THEN n._hint {hints} END")
+
+    def raw_sql(self) -> str:
+        pairs = [f"{self.ctx.p(name)}, s.{ident(col)}" for name, col in self.ctx.stage.columns.items()
+                 if name in set(self.ctx.spec.source_columns())]
+        obj = f"json_object({', '.join(pairs)})::VARCHAR" if pairs else "'{}'"
+        return f"coalesce(s._raw, {obj})"
+
+
+def load_part(con: duckdb.DuckDBPyConnection, ctx: Context) -> PartResult:
+    """Normalise one staged part and write its rows; return the counts."""
+    spec = ctx.spec
+    query = PartQuery(con, ctx)
+    vocab = None
+    if spec.record == "events":
+        vocab = f"_ingest_vocab_{ctx.stage.table}"
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {ident(vocab)} (name VARCHAR, code VARCHAR)")
+        entries = sorted(spec.vocabulary()[1].items())
+        if entries:
+            con.executemany(f"INSERT INTO {ident(vocab)} VALUES (?, ?)", [list(e) for e in entries])
+        ctx.vocabulary_table = vocab
+    norm = f"_ingest_norm_{ctx.stage.table}"
+    run(con, f"CREATE OR REPLACE TEMP TABLE {ident(norm)} AS {query.normalised()}", ctx.params.values)
+    table = TARGETS[spec.record].table
+    columns, values = query.insert(table)
+    run(con, f"INSERT INTO {ident(table)} ({columns}) SELECT {', '.join(values)} FROM {ident(norm)}"
+        f" WHERE _fail IS NULL", ctx.params.values)
+    reason, column, hint = query.reason_sql()
+    failed = (f"FROM {ident(norm)} n JOIN {ident(ctx.stage.table)} s ON s._row = n._row WHERE n._fail IS NOT NULL")
+    if spec.counted:
+        run(
+            con, f"INSERT INTO quarantine (load_id, file_name, row_number, raw, reason, column_name, hint, record)"
+            f" SELECT {ctx.p(ctx.load_id)}, {ctx.p(ctx.file_name)}, n._row, {query.raw_sql()}, {reason}, {column},"
+            f" {hint}, {ctx.p(spec.record)} {failed}", ctx.params.values)
+    if spec.record == "cases":
+        run(con, f"INSERT INTO {CASE_FAILURES} SELECT n.{d('case_id')}, {ctx.p(ctx.file_name)}, n._row, {reason}"
+                    f" {failed} AND n.{d('case_id')} IS NOT NULL", ctx.params.values)
+    if spec.record == "events":
+        con.execute(f"INSERT INTO {TOUCHED} SELECT DISTINCT {d('case_id')} FROM {ident(norm)} WHERE _fail IS NULL")
+    counts = con.execute(f"SELECT count(*), count(*) FILTER (WHERE _fail IS NULL) FROM {ident(norm)}").fetchone()
+    con.execute(f"DROP TABLE {ident(norm)}")
+    if vocab:
+        con.execute(f"DROP TABLE {ident(vocab)}")
+    read, loaded = (int(counts[0]), int(counts[1])) if counts else (0, 0)
+    return PartResult(read, loaded, read - loaded)

@@ -1,0 +1,153 @@
+"""What every reader produces, and the staging connection they use.
+
+A reader turns one source file into *stages*: temporary tables on the main connection with
+
+- ``_row``  BIGINT  - the 1-based source row number (CSV: data row, header excluded; JSON lines:
+  line number; xlsx: sheet row below the header; XES: element number, traces and events counted
+  in document order);
+- ``_err``, ``_hint`` VARCHAR - set when the row could not even be split into columns (a CSV row
+  cut short, a line that is not JSON, bytes that do not decode): the Chinese reason and hint;
+- ``_raw``  VARCHAR - the row as read, for such rows (JSON); other rows' raw content is rebuilt
+  from their columns when they are quarantined;
+- ``c1`` ... ``cN`` VARCHAR - the source columns, as text.
+
+Reading happens on a private in-memory DuckDB connection (:class:`Stager.side`): DuckDB aborts a
+transaction on the first error, and the main connection runs the whole ingest call in one
+transaction, so nothing that can fail on a damaged file ever runs there. A staged table reaches
+the main connection as Arrow, which cannot fail half-way.
+"""
+
+from __future__ import annotations
+
+import itertools
+import tempfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from ingest.sql import ident
+
+STAGE_META = ("_row", "_err", "_hint", "_raw")
+
+
+@dataclass
+class Stage:
+    """One staged table: a sheet, the traces or events of a log, or a whole CSV/JSONL/Parquet file."""
+
+    table: str                              # temp table on the main connection
+    columns: dict[str, str]                 # source column name -> stage column (c1, c2, ...)
+    rows: int                               # rows staged (including rows with _err)
+    typed_cells: bool = False               # cells held typed values, rendered as ISO text
+    notes: list[str] = field(default_factory=list)
+
+
+class Stager:
+    """Names, the side connection and the temporary folder of one ingest call."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self.con = con
+        self._side: duckdb.DuckDBPyConnection | None = None
+        self._tmp = tempfile.TemporaryDirectory(prefix="sunlight-ingest-")
+        self._names = itertools.count(1)
+
+    @property
+    def tmpdir(self) -> Path:
+        return Path(self._tmp.name)
+
+    def side(self) -> duckdb.DuckDBPyConnection:
+        if self._side is None:
+            self._side = duckdb.connect(":memory:")
+            self._side.execute("SET temp_directory = $dir", {"dir": str(self.tmpdir / "spill")})
+            self._side.execute("SET preserve_insertion_order = true")
+        return self._side
+
+    def name(self, kind: str) -> str:
+        return f"_ingest_{kind}_{next(self._names)}"
+
+    def reset_side(self) -> None:
+        """Drop everything on the side connection (after a file is staged or refused)."""
+        if self._side is not None:
+            self._side.close()
+            self._side = None
+
+    def transfer(self, query: str, params: dict[str, Any] | None = None) -> str:
+        """Run ``query`` on the side connection and store its result as a main-connection temp table."""
+        table = self.name("stage")
+        used = {k: x for k, x in (params or {}).items() if f"${k}" in query}
+        reader = self.side().sql(query, params=used or None).to_arrow_reader(65536)
+        self._from_reader(table, reader)
+        return table
+
+    def from_batches(self, schema: pa.Schema, batches: list[pa.RecordBatch]) -> str:
+        """Store Arrow batches (built in Python: xlsx, XES, inline rows) as a main temp table.
+
+        The batches are complete before this is called: a parse error raised while DuckDB was
+        scanning them would abort the main transaction.
+        """
+        table = self.name("stage")
+        self._from_reader(table, pa.RecordBatchReader.from_batches(schema, iter(batches)))
+        return table
+
+    def _from_reader(self, table: str, reader: pa.RecordBatchReader) -> None:
+        view = self.name("arrow")
+        self.con.register(view, reader)
+        try:
+            self.con.execute(f"CREATE TEMP TABLE {ident(table)} AS SELECT * FROM {ident(view)}")
+        finally:
+            self.con.unregister(view)
+
+    def drop(self, table: str) -> None:
+        self.con.execute(f"DROP TABLE IF EXISTS {ident(table)}")
+
+    def close(self) -> None:
+        self.reset_side()
+        self._tmp.cleanup()
+
+
+def stage_schema(count: int, extra: Iterable[str] = ()) -> pa.Schema:
+    """Schema of a Python-built stage: _row, the meta columns, ``extra`` text columns, c1..cN."""
+    fields = [pa.field("_row", pa.int64())]
+    fields += [pa.field(name, pa.string()) for name in (*STAGE_META[1:], *extra)]
+    fields += [pa.field(f"c{i}", pa.string()) for i in range(1, count + 1)]
+    return pa.schema(fields)
+
+
+class BatchBuilder:
+    """Collects rows column by column and yields Arrow record batches of ``size`` rows."""
+
+    def __init__(self, schema: pa.Schema, size: int = 50_000) -> None:
+        self.schema = schema
+        self.size = size
+        self.columns: list[list[Any]] = [[] for _ in schema]
+        self.count = 0
+
+    def add(self, values: list[Any]) -> pa.RecordBatch | None:
+        for column, value in zip(self.columns, values, strict=True):
+            column.append(value)
+        self.count += 1
+        return self.flush() if len(self.columns[0]) >= self.size else None
+
+    def flush(self) -> pa.RecordBatch | None:
+        if not self.columns[0]:
+            return None
+        batch = pa.RecordBatch.from_arrays(
+            [pa.array(col, type=f.type) for col, f in zip(self.columns, self.schema, strict=True)],
+            schema=self.schema,
+        )
+        self.columns = [[] for _ in self.schema]
+        return batch
+
+
+def drain(builder: BatchBuilder, rows: Iterator[list[Any]]) -> Iterator[pa.RecordBatch]:
+    """Batches of ``rows`` through ``builder``, the last partial batch included."""
+    for values in rows:
+        batch = builder.add(values)
+        if batch is not None:
+            yield batch
+    last = builder.flush()
+    if last is not None:
+        yield last

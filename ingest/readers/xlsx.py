@@ -1,0 +1,105 @@
+"""Excel workbooks (.xlsx), parsed with python-calamine into Arrow batches.
+
+Each sheet a mapping names is one stage; sheets it does not name are reported in the file's
+message and skipped. The header is the first non-empty row; a data row's number is its distance
+below the header (blank rows are not rows, but keep their numbers). Cells that hold typed values
+become text: numbers without a trailing ``.0`` when whole, dates and times as ISO 8601.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, ClassVar
+
+import python_calamine
+
+from ingest.mapping import FileEntry
+from ingest.readers.base import BatchBuilder, Stage, Stager, drain, stage_schema
+from ingest.sources import SourceFile
+
+FIX_HINT = "从平台重新导出该工作簿后再载入"
+
+
+def cell_text(value: Any) -> str | None:
+    if value is None or value == "":
+        return None
+    kind = type(value)
+    if kind is str:
+        return str(value)
+    if kind is float:
+        return str(int(value)) if value.is_integer() and abs(value) < 1e15 else repr(value)
+    if kind is bool:
+        return "true" if value else "false"
+    if kind is int:
+        return str(value)
+    if isinstance(value, dt.datetime):
+        return value.isoformat(sep=" ", timespec="microseconds" if value.microsecond else "seconds")
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
+    return str(value)
+
+
+def workbook(source: SourceFile) -> python_calamine.CalamineWorkbook:
+    if "workbook" not in source.cache:
+        try:
+            source.cache["workbook"] = python_calamine.CalamineWorkbook.from_path(str(source.path))
+        except Exception as exc:  # calamine raises its own error types for damaged archives
+            raise source.refuse(f"Excel 文件已损坏或不完整：{exc}", FIX_HINT) from None
+    book: python_calamine.CalamineWorkbook = source.cache["workbook"]
+    return book
+
+
+def sheet_rows(source: SourceFile, sheet: str) -> tuple[list[str], list[tuple[int, list[Any]]]]:
+    """(header, [(data row number, cells)]) of one sheet, cached."""
+    key = f"sheet:{sheet}"
+    if key not in source.cache:
+        try:
+            cells = workbook(source).get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+        except Exception as exc:
+            raise source.refuse(f"工作表「{sheet}」无法读取：{exc}", FIX_HINT) from None
+        header_at = next((i for i, row in enumerate(cells) if any(c not in (None, "") for c in row)), None)
+        if header_at is None:
+            source.cache[key] = ([], [])
+        else:
+            header = [(cell_text(c) or "").strip() for c in cells[header_at]]
+            rows = [(i - header_at, row) for i, row in enumerate(cells[header_at + 1:], header_at + 1)
+                    if any(c not in (None, "") for c in row)]
+            source.cache[key] = (header, rows)
+    found: tuple[list[str], list[tuple[int, list[Any]]]] = source.cache[key]
+    return found
+
+
+class XlsxReader:
+    FORMAT: ClassVar[str] = "xlsx"
+
+    def headers(self, source: SourceFile, entry: FileEntry, stager: Stager) -> dict[str, list[str]]:
+        names = workbook(source).sheet_names
+        sheet = getattr(entry, "sheet", None)
+        if sheet in names:
+            return {sheet: sheet_rows(source, sheet)[0]}
+        return {}
+
+    def sheet_names(self, source: SourceFile) -> list[str]:
+        return list(workbook(source).sheet_names)
+
+    def stage(self, source: SourceFile, entry: FileEntry, stager: Stager) -> dict[str, Stage]:
+        sheet = getattr(entry, "sheet", None)
+        assert sheet is not None
+        header, rows = sheet_rows(source, sheet)
+        width = len(header)
+        schema = stage_schema(width)
+
+        def values() -> Any:
+            for number, cells in rows:
+                texts = [cell_text(c) for c in cells[:width]]
+                texts += [None] * (width - len(texts))
+                yield [number, None, None, None, *texts]
+
+        batches = list(drain(BatchBuilder(schema), values()))
+        table = stager.from_batches(schema, batches)
+        columns: dict[str, str] = {}
+        for i, title in enumerate(header, 1):
+            if title:
+                columns.setdefault(title, f"c{i}")
+        source.cache.pop(f"sheet:{sheet}", None)
+        return {sheet: Stage(table, columns, len(rows), typed_cells=True)}

@@ -1,0 +1,52 @@
+"""Small helpers for the SQL that ingest generates.
+
+Values always travel as named parameters (``$p1`` ...), collected by :class:`Params`. The only
+names that appear in SQL text are identifiers, and those are quoted by sqlglot (:func:`ident`) -
+column names of source files included, so a header such as ``a"; DROP`` stays a harmless name.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from typing import Any
+
+import duckdb
+from sqlglot import exp
+
+
+def ident(name: str) -> str:
+    """A safely quoted DuckDB identifier."""
+    return exp.to_identifier(name, quoted=True).sql(dialect="duckdb")
+
+
+class Params:
+    """Bound values of one statement; :meth:`add` returns the placeholder to write in the SQL."""
+
+    def __init__(self, prefix: str = "p") -> None:
+        self.prefix = prefix
+        self.values: dict[str, Any] = {}
+
+    def add(self, value: Any) -> str:
+        name = f"{self.prefix}{len(self.values) + 1}"
+        self.values[name] = value
+        return f"${name}"
+
+    def merge(self, other: Params) -> None:
+        clash = set(self.values) & set(other.values)
+        if clash:
+            raise ValueError(f"parameter names used twice: {sorted(clash)}")
+        self.values.update(other.values)
+
+
+def join(parts: Iterable[str], sep: str = ",\n    ") -> str:
+    return sep.join(parts)
+
+
+_PLACEHOLDER = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
+
+
+def run(con: duckdb.DuckDBPyConnection, sql: str, values: dict[str, Any] | None = None) -> duckdb.DuckDBPyConnection:
+    """Execute ``sql`` with the parameters it uses (DuckDB refuses unused named parameters)."""
+    used = set(_PLACEHOLDER.findall(sql))
+    return con.execute(sql, {k: x for k, x in (values or {}).items() if k in used})
