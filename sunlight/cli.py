@@ -28,6 +28,7 @@ COMMANDS: dict[str, str] = {
     "calendar": "sunlight.commands:calendar",
     "generate": "samples.cli:generate",
     "ingest": "ingest.cli:ingest",
+    "quarantine": "ingest.cli:quarantine",
     "demo": "sunlight.demo:demo",
     "dashboard": "dashboard.cli:dashboard",
     "flags": "audit.flags_cli:flags",
