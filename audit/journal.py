@@ -13,10 +13,11 @@ may be lost, so:
    stay pending; the dashboard shows them as such and the next :func:`try_apply` (or the nightly
    swap) applies them.
 3. **The nightly batch works on a copy.** :func:`snapshot` copies the database under the lock and
-   notes the journal's high-water mark; the batch runs on the copy in one transaction while the
-   dashboard keeps reading (and applying actions to) the original; :func:`swap_in` then takes the
-   lock, replays into the copy every entry recorded after the snapshot plus any still pending,
-   checkpoints it and renames it over the original in one atomic step.
+   notes the first journal entry the copy may lack (the oldest still pending, else the next one to
+   be recorded); the batch runs on the copy in one transaction while the dashboard keeps reading
+   (and applying actions to) the original; :func:`swap_in` then takes the lock, replays into the
+   copy every entry from that point on that was not refused, checkpoints it and renames it over
+   the original in one atomic step.
 
 Replaying is safe because every action carries its idempotency key: applying an entry that the
 database already holds changes nothing. An entry the database refuses (the flag moved on: it was
@@ -184,10 +185,20 @@ class Journal:
             return self._select("ORDER BY seq DESC LIMIT ?", (limit,))
         return self._select("WHERE actor = ? ORDER BY seq DESC LIMIT ?", (actor, limit))
 
-    def replay_set(self, after_seq: int) -> list[Entry]:
-        """Entries a copy taken at ``after_seq`` lacks: recorded later, or still pending."""
-        return self._select("WHERE (seq > ? OR status = 'pending') AND status <> 'failed' ORDER BY seq",
-                            (after_seq,))
+    def replay_set(self, from_seq: int) -> list[Entry]:
+        """Entries from ``from_seq`` on that were not refused: what a copy may lack. Entries the copy
+        already holds are no-ops when replayed (their key is in the history)."""
+        return self._select("WHERE (seq >= ? OR status = 'pending') AND status <> 'failed' ORDER BY seq",
+                            (from_seq,))
+
+    def replay_start(self) -> int:
+        """The first entry a copy taken now may lack: the oldest pending one, else the next one."""
+        with self._connect() as con:
+            row = con.execute("SELECT min(seq) FROM actions WHERE status = 'pending'").fetchone()
+            if row and row[0] is not None:
+                return int(row[0])
+            row = con.execute("SELECT coalesce(max(seq), 0) + 1 FROM actions").fetchone()
+        return int(row[0])
 
     def high_water(self) -> int:
         with self._connect() as con:
@@ -422,13 +433,14 @@ def snapshot(db_path: str | Path, work_path: str | Path, *, timeout: float | Non
         finally:
             guard.close()
         mark = journal.high_water()
+        start = journal.replay_start()
         taken = now_local()
         journal.set_meta("original_stat", _stat(db_path))
         journal.set_meta("snapshot_open", str(work_path.resolve()))
         with journal._connect() as sq:
             sq.execute("DELETE FROM meta WHERE key = 'foreign_write'")
-        journal.set_meta(f"snapshot:{work_path.resolve()}", json.dumps({"high_water": mark,
-                                                                         "taken_at": taken.isoformat()}))
+        journal.set_meta(f"snapshot:{work_path.resolve()}", json.dumps(
+            {"high_water": mark, "replay_from": start, "taken_at": taken.isoformat()}))
     return Snapshot(db_path, work_path, mark, taken)
 
 
@@ -445,7 +457,7 @@ def swap_in(work_path: str | Path, db_path: str | Path, *, timeout: float | None
     if raw is None:
         raise JournalError("no snapshot was taken for this work copy", location=Location(file=work_path),
                            hint="call audit.journal.snapshot(db, work) before running the batch on the copy")
-    mark = int(json.loads(raw)["high_water"])
+    start = int(json.loads(raw)["replay_from"])
     with writer_lock(db_path, timeout=timeout):
         if journal.get_meta("foreign_write") or journal.get_meta("original_stat") != _stat(db_path):
             raise JournalError(
@@ -455,7 +467,7 @@ def swap_in(work_path: str | Path, db_path: str | Path, *, timeout: float | None
             )
         con = _open_rw(work_path, timeout=30)
         try:
-            report = apply_entries(con, journal, journal.replay_set(mark))
+            report = apply_entries(con, journal, journal.replay_set(start))
             if report.busy:
                 raise JournalError("the work copy could not be written", location=Location(file=work_path))
             con.execute("CHECKPOINT")
