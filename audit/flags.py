@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import duckdb
+import pyarrow as pa
 import sqlglot
 
 from audit import history
@@ -139,6 +140,7 @@ _FINDING_TYPES = (
     "VARCHAR", "INTEGER", "VARCHAR", "VARCHAR", "VARCHAR", "VARCHAR", "VARCHAR", "VARCHAR", "VARCHAR",
     "VARCHAR", "VARCHAR", "VARCHAR", "JSON", "TIMESTAMP", "INTEGER", "INTEGER",
 )
+_ARROW_TYPES = {"VARCHAR": pa.string(), "INTEGER": pa.int32(), "JSON": pa.string(), "TIMESTAMP": pa.timestamp("us")}
 
 
 def findings_from_rows(con: duckdb.DuckDBPyConnection, name: str, rows: Iterable[Mapping[str, Any]]) -> int:
@@ -146,22 +148,27 @@ def findings_from_rows(con: duckdb.DuckDBPyConnection, name: str, rows: Iterable
     find in Python, and for tests). Absent keys are NULL (``occurrence``: ''); ``evidence`` may be a
     dict. Returns the number of rows."""
     table = _table_sql(name)
-    columns = ", ".join(f"{c} {t}" for c, t in zip(FINDING_COLUMNS, _FINDING_TYPES, strict=True))
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {table} ({columns})")
-    values = []
+    columns: dict[str, list[Any]] = {c: [] for c in FINDING_COLUMNS}
+    allowed = set(FINDING_COLUMNS)
     for row in rows:
-        unknown = set(row) - set(FINDING_COLUMNS)
+        unknown = set(row) - allowed
         if unknown:
             raise AuditError(f"unknown findings column(s): {', '.join(sorted(unknown))}")
-        record = [row.get(c) for c in FINDING_COLUMNS]
-        record[7] = row.get("occurrence") or ""
-        if not isinstance(record[12], str) and record[12] is not None:
-            record[12] = history.dumps(history.jsonable(record[12]))
-        values.append(record)
-    if values:
-        marks = ", ".join("?" for _ in FINDING_COLUMNS)
-        con.executemany(f"INSERT INTO {table} VALUES ({marks})", values)
-    return len(values)
+        for column in FINDING_COLUMNS:
+            columns[column].append(row.get(column))
+    columns["occurrence"] = [o or "" for o in columns["occurrence"]]
+    columns["evidence"] = [e if e is None or isinstance(e, str) else history.dumps(history.jsonable(e))
+                           for e in columns["evidence"]]
+    data = pa.table({c: pa.array(columns[c], _ARROW_TYPES[t]) for c, t in zip(FINDING_COLUMNS, _FINDING_TYPES,
+                                                                                strict=True)})
+    casts = ", ".join(f"CAST({c} AS {t}) AS {c}" for c, t in zip(FINDING_COLUMNS, _FINDING_TYPES, strict=True))
+    con.execute("SELECT 1").fetchall()  # settle any result the caller left unfinished
+    con.register("_sunlight_findings_rows", data)
+    try:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT {casts} FROM _sunlight_findings_rows")
+    finally:
+        con.unregister("_sunlight_findings_rows")
+    return data.num_rows
 
 
 def _table_sql(name: str) -> str:
