@@ -168,7 +168,7 @@ def findings_from_rows(con: duckdb.DuckDBPyConnection, name: str, rows: Iterable
         con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT {casts} FROM _sunlight_findings_rows")
     finally:
         con.unregister("_sunlight_findings_rows")
-    return data.num_rows
+    return int(data.num_rows)
 
 
 def _table_sql(name: str) -> str:
