@@ -147,8 +147,7 @@ def _recognise(plan: _Plan, mappings: Sequence[Mapping], stager: Stager) -> None
         sniff(source)
         plan.match = recognise(source, mappings, stager)
     except IngestError as exc:
-        plan.report.outcome = "refused"
-        plan.report.notes.append(exc.message + (f"（{exc.hint}）" if exc.hint else ""))
+        _refuse(plan, exc)
         return
     finally:
         stager.reset_side()
@@ -156,6 +155,11 @@ def _recognise(plan: _Plan, mappings: Sequence[Mapping], stager: Stager) -> None
     plan.report.title = plan.match.mapping.title
     plan.report.records = plan.match.records
     plan.report.notes.extend(plan.match.notes)
+
+
+def _refuse(plan: _Plan, exc: IngestError) -> None:
+    plan.report.outcome = "refused"
+    plan.report.notes.append(exc.message + (f"。{exc.hint}" if exc.hint else ""))
 
 
 def _check_previous(con: duckdb.DuckDBPyConnection, plan: _Plan) -> None:
@@ -209,8 +213,7 @@ def _stage(con: duckdb.DuckDBPyConnection, plan: _Plan, stager: Stager) -> None:
     except IngestError as exc:
         for stage in stages.values():
             stager.drop(stage.table)
-        plan.report.outcome = "refused"
-        plan.report.notes.append(exc.message + (f"（{exc.hint}）" if exc.hint else ""))
+        _refuse(plan, exc)
         return
     finally:
         stager.reset_side()
@@ -290,6 +293,8 @@ def _load(con: duckdb.DuckDBPyConnection, plan: _Plan, part: PartSpec, stager: S
             counts.loaded += result.loaded
             counts.quarantined += result.quarantined
     if plan.parts_left == 0:
+        if plan.report.counts and not plan.report.read:
+            plan.report.notes.append("文件没有数据行")
         for staged in plan.stages.values():
             stager.drop(staged.table)
 

@@ -7,6 +7,7 @@ file and exits 0 when everything loaded, 10 when rows were quarantined or files 
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
@@ -100,7 +101,7 @@ def ingest(ctx: click.Context, paths: tuple[Path, ...], db_path: Path, mapping_f
         report = _run(con, list(paths), settings, list(mapping_files), console)
     finally:
         con.close()
-    out = Console()
+    out = Console(width=None if sys.stdout.isatty() else 160)
     out.print(report_table(report))
     for f in report.files:
         if f.message:
@@ -128,7 +129,7 @@ def quarantine(db_path: Path, file_name: str | None, limit: int) -> None:
         rows = list_rows(con, file_name, limit)
     finally:
         con.close()
-    out = Console()
+    out = Console(width=None if sys.stdout.isatty() else 160)
     if not total:
         out.print("没有被隔离的行。" if file_name is None else f"文件 {file_name} 没有被隔离的行。")
         return

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from ingest.fields import ACTIVITIES
 from ingest.sql import ident
 from ingest.steps import Check, Context, Step, d, f, v
 
@@ -29,13 +28,12 @@ class Activity(Joining):
 
     def checks(self, ctx: Context) -> list[Check]:
         vocab_file, vocabulary = ctx.spec.vocabulary()
-        codes = "、".join(ACTIVITIES)
         return [Check(
             f"{f('activity')} IS NOT NULL AND {d('activity')} IS NULL",
             f"format({ctx.p('未知的环节名称「{}」')}, {f('activity')})",
             ctx.column("activity"),
-            f"在词表文件 {vocab_file.name} 的 activities 中加入该名称及其规范代码（可用代码：{codes}）；"
-            f"现有 {len(vocabulary)} 个名称",
+            f"词表在 {vocab_file.name}（activities，现有 {len(vocabulary)} 个名称）：加入该名称及其规范代码"
+            f"（如 SUBMIT、ACCEPT、DECIDE，全部代码见 docs/mappings.md），或核对导出的环节名称",
         )]
 
 

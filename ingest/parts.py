@@ -8,7 +8,7 @@ cases, events and disclosures, whatever the order of the files.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ingest.fields import TARGETS
@@ -65,30 +65,30 @@ class PartSpec:
 
 def parts_for(mapping: Mapping, index: int, entry: FileEntry) -> list[PartSpec]:
     """The parts one file entry yields."""
-    common = dict(
-        platform=mapping.platform, mapping=mapping, entry_index=index, values=dict(entry.values),
-        list_separator=entry.list_separator, timestamp_formats=tuple(entry.timestamp_formats),
-        date_formats=tuple(entry.date_formats), timezone=entry.timezone,
+    base = PartSpec(
+        record=entry.record, platform=mapping.platform, mapping=mapping, entry_index=index, stage="", fields={},
+        values=dict(entry.values), list_separator=entry.list_separator,
+        timestamp_formats=tuple(entry.timestamp_formats), date_formats=tuple(entry.date_formats),
+        timezone=entry.timezone,
     )
     if isinstance(entry, XesEntry):
         case_no = entry.case_fields["source_case_no"]
         return [
-            PartSpec(record="cases", stage="traces", fields=dict(entry.case_fields),
-                     constants=dict(entry.constants), required=tuple(entry.required_case), **common),
-            PartSpec(record="events", stage="events",
-                     fields={"source_case_no": TRACE_PREFIX + case_no, **entry.event_fields},
-                     required=tuple(entry.required_event), attrs=tuple(entry.attrs), **common),
+            replace(base, record="cases", stage="traces", fields=dict(entry.case_fields),
+                    constants=dict(entry.constants), required=tuple(entry.required_case)),
+            replace(base, record="events", stage="events",
+                    fields={"source_case_no": TRACE_PREFIX + case_no, **entry.event_fields},
+                    required=tuple(entry.required_event), attrs=tuple(entry.attrs)),
         ]
     if isinstance(entry, LogEntry):
         case_no = entry.event_fields["source_case_no"]
         return [
-            PartSpec(record="cases", stage="first-rows", fields={"source_case_no": case_no, **entry.case_fields},
-                     constants=dict(entry.constants), required=tuple(entry.required_case), counted=False,
-                     **common),
-            PartSpec(record="events", stage="", fields=dict(entry.event_fields),
-                     required=tuple(entry.required_event), attrs=tuple(entry.attrs), **common),
+            replace(base, record="cases", stage="first-rows", fields={"source_case_no": case_no, **entry.case_fields},
+                    constants=dict(entry.constants), required=tuple(entry.required_case), counted=False),
+            replace(base, record="events", stage="", fields=dict(entry.event_fields),
+                    required=tuple(entry.required_event), attrs=tuple(entry.attrs)),
         ]
     stage = entry.sheet or ""
     attrs = tuple(entry.attrs) if isinstance(entry, EventsEntry) else ()
-    return [PartSpec(record=entry.record, stage=stage, fields=dict(entry.fields), constants=dict(entry.constants),
-                     required=tuple(entry.required), attrs=attrs, **common)]
+    return [replace(base, stage=stage, fields=dict(entry.fields), constants=dict(entry.constants),
+                    required=tuple(entry.required), attrs=attrs)]

@@ -27,7 +27,7 @@ class QuarantinedRow:
 
     @property
     def record_label(self) -> str:
-        return TARGETS[self.record].label if self.record in TARGETS else (self.record or "")
+        return TARGETS[self.record].label if self.record and self.record in TARGETS else (self.record or "")
 
 
 def count_rows(con: duckdb.DuckDBPyConnection, file_name: str | None = None) -> int:

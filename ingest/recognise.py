@@ -92,10 +92,10 @@ def recognise(source: SourceFile, mappings: Sequence[Mapping], stager: Stager) -
         raise source.refuse(f"无法确定映射：{names} 都与该文件匹配", "用 --mapping 明确指定其中一个映射")
     match = Match(best[2], best[3])
     if source.format == "xlsx":
-        names = XlsxReader().sheet_names(source)
+        sheet_names = XlsxReader().sheet_names(source)
         wanted = {getattr(e, "sheet", None) for e in match.mapping.files if e.format == "xlsx"}
-        match.notes += [f"工作表「{s}」不在映射中，已跳过" for s in names if s not in wanted]
-        match.notes += [f"未包含工作表「{s}」" for s in sorted(w for w in wanted if w and w not in names)]
+        match.notes += [f"工作表「{s}」不在映射中，已跳过" for s in sheet_names if s not in wanted]
+        match.notes += [f"未包含工作表「{s}」" for s in sorted(w for w in wanted if w and w not in sheet_names)]
     elif source.format != "xes":
         check_columns(source, match, {index: reader_for(source.format).headers(source, entry, stager).get("", [])
                                       for index, entry in match.entries})

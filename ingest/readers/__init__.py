@@ -8,7 +8,7 @@ when a required column is missing), and ``stage(source, entry, stager)`` stages 
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import ClassVar, Protocol
 
 from ingest.mapping import FileEntry
 from ingest.readers.base import Stage, Stager
@@ -21,7 +21,7 @@ from ingest.sources import SourceFile
 
 
 class Reader(Protocol):
-    FORMAT: str
+    FORMAT: ClassVar[str]
 
     def headers(self, source: SourceFile, entry: FileEntry, stager: Stager) -> dict[str, list[str]]: ...
 

@@ -100,7 +100,7 @@ class CsvReader:
         if entry.encoding in TRANSCODED:
             path, bad_bytes = transcode(source, entry.encoding, stager.tmpdir)
         side = stager.side()
-        raw, rejects, scan, gaps = (stager.name(k) for k in ("raw", "rejects", "scan", "gaps"))
+        raw, rejects, scan, gaps, bad_rows = (stager.name(k) for k in ("raw", "rejects", "scan", "gaps", "bad"))
         names = [f"c{i}" for i in range(1, len(header) + 1)]
         columns = "{" + ", ".join(f"'{n}': 'VARCHAR'" for n in names) + "}"
         try:
@@ -139,10 +139,10 @@ class CsvReader:
         body = f"SELECT {row_expr} AS _row, {err} AS _err, NULL::VARCHAR AS _raw, {cols} FROM {ident(raw)} r"
         query = f"SELECT _row, _err, {hint} AS _hint, _raw, {cols} FROM ({body})"
         if reject_rows:
-            side.execute(f"CREATE TABLE {ident(rejects)}_rows (_row BIGINT, _err VARCHAR, _hint VARCHAR, _raw VARCHAR)")
-            side.executemany(f"INSERT INTO {ident(rejects)}_rows VALUES (?, ?, ?, ?)", reject_rows)
+            side.execute(f"CREATE TABLE {ident(bad_rows)} (_row BIGINT, _err VARCHAR, _hint VARCHAR, _raw VARCHAR)")
+            side.executemany(f"INSERT INTO {ident(bad_rows)} VALUES (?, ?, ?, ?)", reject_rows)
             nulls = ", ".join(f"NULL::VARCHAR AS {ident(n)}" for n in names)
-            query += f" UNION ALL SELECT _row, _err, _hint, _raw, {nulls} FROM {ident(rejects)}_rows"
+            query += f" UNION ALL SELECT _row, _err, _hint, _raw, {nulls} FROM {ident(bad_rows)}"
         table = stager.transfer(query, params.values)
         count = side.execute(f"SELECT count(*) FROM {ident(raw)}").fetchone()
         rows = int(count[0] if count else 0) + len(reject_rows)
