@@ -17,6 +17,22 @@ from audit.rules.kinds import DisclosureRule
 from audit.rules.vocab import ACTIVITIES
 
 
+def _numbered(q: Query, rule: DisclosureRule) -> None:
+    """The cases in scope with the decision number they should publish: ``cases.decision_no``, or
+    else the document number of the first decision event."""
+    q.events("dev", rule.decision, columns=("document_no",))
+    e = lambda c: col("e", c)  # noqa: E731
+    q.cte("first_decision", exp.select(e("case_id"), exp.ArgMin(this=e("document_no"), expression=e("seq"))
+                                       .as_("document_no"))
+          .from_(exp.to_table("dev").as_("e")).group_by(e("case_id")))
+    s = lambda c: col("s", c)  # noqa: E731
+    q.cte("numbered", exp.select(*(s(c) for c in (*SUBJECT, "case_fine_amount")),
+                                 *((s("limit_n"),) if rule.limit is not None else ()),
+                                 coalesce(s("case_decision_no"), col("fd", "document_no")).as_("case_decision_no"))
+          .from_(exp.to_table("subject").as_("s"))
+          .join(exp.to_table("first_decision").as_("fd"), on=col("fd", "case_id").eq(s("case_id")), join_type="LEFT"))
+
+
 def _published(q: Query) -> None:
     t = q.target
     d = lambda c: col("d", c)  # noqa: E731
@@ -24,10 +40,10 @@ def _published(q: Query) -> None:
     columns = (*(s(c) for c in SUBJECT), s("case_decision_no"), s("case_fine_amount"),
                *(d(c) for c in ("disclosure_id", "decision_no", "published_at", "withdrawn_at", "url",
                                 "fine_amount", "content")))
-    by_case = (exp.select(*columns).from_(exp.to_table("subject").as_("s"))
+    by_case = (exp.select(*columns).from_(exp.to_table("numbered").as_("s"))
                .join(exp.to_table(t.TABLES["disclosure"]).as_("d"), on=d("case_id").eq(s("case_id")))
                .where(d("published_at") <= q.as_of()))
-    by_number = (exp.select(*columns).from_(exp.to_table("subject").as_("s"))
+    by_number = (exp.select(*columns).from_(exp.to_table("numbered").as_("s"))
                  .join(exp.to_table(t.TABLES["disclosure"]).as_("d"), on=d("decision_no").eq(s("case_decision_no")))
                  .where(exp.and_(d("case_id").is_(exp.null()), d("published_at") <= q.as_of())))
     q.cte("published", exp.union(by_case, by_number, distinct=False))  # type: ignore[arg-type]
@@ -43,6 +59,7 @@ def build(q: Query, rule: DisclosureRule) -> exp.Select:
         columns["limit_n"] = limit
         where.append(limit.is_(exp.null()).not_())
     q.scoped_cases("subject", columns, where)
+    _numbered(q, rule)
     _published(q)
     if rule.check in ("late", "missing"):
         return _timely(q, rule)

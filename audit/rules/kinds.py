@@ -268,7 +268,9 @@ class DisclosureRule(RuleBase):
     * ``missing``: as ``late``, no disclosure yet and ``as_of`` more than ``limit`` working days
       after the decision.
     * ``mismatch``: a disclosure whose ``fields`` (decision_no, fine_amount) differ from the case's
-      (IS DISTINCT FROM).
+      (IS DISTINCT FROM). The case's decision number is ``cases.decision_no``, or else (service
+      cases) the ``document_no`` of its first ``decision`` event; disclosures named by decision
+      number match on that number too.
     * ``personal_id``: a disclosure whose content matches ``pattern`` (a whole 18-character ID).
     * ``not_withdrawn``: after the first ``revoke`` event, a disclosure not withdrawn
       (``withdrawn_at``) within ``limit`` working days, or not withdrawn at all and ``as_of`` past it.
