@@ -30,7 +30,7 @@ def _parse_as_of(ctx: click.Context, param: click.Parameter, value: str) -> dt.d
 @click.option("--as-of", "as_of", default=f"{DEFAULT_AS_OF:%Y-%m-%d %H:%M}", show_default=True,
               callback=_parse_as_of,
               help="Audit time (local, 'YYYY-MM-DD HH:MM'): open cases are judged as of it and no event is later. "
-                   "Must lie between 2025-03-01 and 2026-11-30.")
+                   "Must lie between 2025-07-01 and 2026-11-30.")
 @click.option("--dirty", is_flag=True,
               help="Also append deliberately bad rows to the exports and list them in truth/expected_quarantine.csv.")
 def generate(out_dir: Path, cases: int, seed: int, as_of: dt.datetime, dirty: bool) -> None:

@@ -43,7 +43,7 @@ from sunlight.errors import ConfigError
 
 GENERATOR_VERSION = "1.0"
 DEFAULT_AS_OF = dt.datetime(2026, 11, 20, 18, 0)
-EARLIEST_AS_OF = dt.datetime(2025, 3, 1)
+EARLIEST_AS_OF = dt.datetime(2025, 7, 1)
 LATEST_AS_OF = dt.datetime(2026, 11, 30, 23, 59)
 TRUTH_COLUMNS = ["code", "subject", "case_id", "item_code", "level", "note"]
 TRAP_COLUMNS = ["trap", "case_id", "note"]

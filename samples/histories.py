@@ -155,6 +155,8 @@ def _layout(ctx: GenContext, rng: random.Random, item: Item, plan: ServicePlan, 
     start = 0 if late else accept
     net_accept = accept - start - paused_pre
     is_open = plan.outcome == OPEN and plan.open_state == "review"
+    if is_open and plan.last_age is None:
+        plan.last_age = rng.randint(0, 9)
     if plan.used is None:
         if is_open:
             plan.used = _pick(rng, max(net_accept, plan.last_age or 0), promised - 3)
