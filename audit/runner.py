@@ -85,9 +85,13 @@ def to_local(moment: dt.datetime, settings: Settings) -> dt.datetime:
     return moment.astimezone(settings.tz).replace(tzinfo=None) if moment.tzinfo else moment
 
 
-class _RuleFailed(Exception):
+class RuleRunFailed(AuditError):
+    """A rule failed while running; DuckDB has aborted the transaction (roll back, then re-run
+    without ``rule_id``)."""
+
     def __init__(self, rule_id: str, message: str):
-        super().__init__(message)
+        super().__init__(message, location=Location(rule_id=rule_id),
+                         hint="回滚事务后去掉该规则重新运行；用 `sunlight rules explain` 查看其查询")
         self.rule_id = rule_id
 
 
@@ -158,35 +162,50 @@ def _summaries(con: duckdb.DuckDBPyConnection) -> tuple[dict[str, dict[str, int]
     return by_rule, by_category
 
 
-def _attempt(con: duckdb.DuckDBPyConnection, compiled: list[CompiledRule], *, pack: Pack, kind: str,
-             as_of: dt.datetime, settings: Settings, exceptions: list[LoadedException], actor: str,
-             prelude: Callable[[duckdb.DuckDBPyConnection], None] | None, failures: list[RuleFailure],
-             not_in_force: list[str]) -> AuditResult:
-    if prelude is not None:
-        prelude(con)
+def execute(con: duckdb.DuckDBPyConnection, compiled: list[CompiledRule], *, run_id: int, as_of: dt.datetime,
+            settings: Settings, exceptions: list[LoadedException], pack_version: str, kind: str = "audit",
+            actor: str = flags.SYSTEM_ACTOR, failures: list[RuleFailure] | None = None,
+            not_in_force: list[str] | None = None) -> AuditResult:
+    """Run prepared rules inside the caller's open transaction, under the caller's ``run_id``.
+
+    Fills the findings table, sets aside waived findings, applies the rest to the flag store and
+    records rule versions. Raises :class:`RuleRunFailed` when a rule fails (the transaction is then
+    aborted). Does not touch the ``runs`` table.
+    """
     _ensure_calendar(con, as_of, settings)
-    row = con.execute("SELECT nextval('run_seq')").fetchone()
-    assert row is not None
-    run_id = int(row[0])
-    con.execute("INSERT INTO runs (run_id, kind, started_at, as_of, rule_pack_version, status) VALUES (?, ?, ?, ?, ?, ?)",
-                [run_id, kind, local_now(settings), as_of, pack.version, "running"])
     _create_findings(con)
     for rule in compiled:
         insert = exp.insert(exp.select("*").from_(rule.tree.subquery("found")), FINDINGS_TABLE)
         try:
             con.execute(insert.sql(dialect="duckdb"), rule.bind(as_of))
         except duckdb.Error as exc:
-            raise _RuleFailed(rule.rule_id, str(exc).splitlines()[0]) from exc
+            raise RuleRunFailed(rule.rule_id, str(exc).splitlines()[0]) from exc
     suppressed = apply_exceptions(con, FINDINGS_TABLE, SUPPRESSED_TABLE, exceptions, as_of)
     by_rule, by_category = _summaries(con)
     rule_ids = [c.rule_id for c in compiled]
     stats = flags.apply_findings(con, run_id=run_id, as_of=as_of, findings_table=FINDINGS_TABLE,
                                  rule_ids=rule_ids, actor=actor)
     _record_versions(con, [c.rule for c in compiled])
-    result = AuditResult(run_id, kind, as_of, pack.version, rule_ids, by_rule, by_category, suppressed,
-                         list(failures), not_in_force, stats.as_dict())
-    counts = {"rules": len(rule_ids), "findings": result.total, "by_rule": by_rule, "by_category": by_category,
-              "suppressed": suppressed, "not_in_force": not_in_force, "flags": result.flag_stats}
+    return AuditResult(run_id, kind, as_of, pack_version, rule_ids, by_rule, by_category, suppressed,
+                       list(failures or []), list(not_in_force or []), stats.as_dict())
+
+
+def _attempt(con: duckdb.DuckDBPyConnection, compiled: list[CompiledRule], *, pack: Pack, kind: str,
+             as_of: dt.datetime, settings: Settings, exceptions: list[LoadedException], actor: str,
+             prelude: Callable[[duckdb.DuckDBPyConnection], None] | None, failures: list[RuleFailure],
+             not_in_force: list[str]) -> AuditResult:
+    if prelude is not None:
+        prelude(con)
+    row = con.execute("SELECT nextval('run_seq')").fetchone()
+    assert row is not None
+    run_id = int(row[0])
+    con.execute("INSERT INTO runs (run_id, kind, started_at, as_of, rule_pack_version, status) VALUES (?, ?, ?, ?, ?, ?)",
+                [run_id, kind, local_now(settings), as_of, pack.version, "running"])
+    result = execute(con, compiled, run_id=run_id, as_of=as_of, settings=settings, exceptions=exceptions,
+                     pack_version=pack.version, kind=kind, actor=actor, failures=failures, not_in_force=not_in_force)
+    counts = {"rules": len(result.rules_run), "findings": result.total, "by_rule": result.findings,
+              "by_category": result.by_category, "suppressed": result.suppressed, "not_in_force": not_in_force,
+              "flags": result.flag_stats}
     errors = [{"rule_id": f.rule_id, "stage": f.stage, "message": f.message} for f in failures]
     con.execute("UPDATE runs SET finished_at = ?, status = ?, counts = ?, errors = ? WHERE run_id = ?",
                 [local_now(settings), result.status, json.dumps(counts, ensure_ascii=False),
@@ -216,9 +235,9 @@ def run_audit(con: duckdb.DuckDBPyConnection, pack: Pack, as_of: dt.datetime | N
             result = _attempt(con, compiled, pack=pack, kind=kind, as_of=as_of, settings=settings,
                               exceptions=exceptions, actor=actor, prelude=prelude, failures=failures,
                               not_in_force=not_in_force)
-        except _RuleFailed as failed:
+        except RuleRunFailed as failed:
             con.execute("ROLLBACK")
-            failure = RuleFailure(failed.rule_id, "run", str(failed))
+            failure = RuleFailure(failed.rule_id, "run", failed.message)
             if policy is ErrorPolicy.RAISE:
                 raise AuditError(failure.describe(), location=Location(rule_id=failed.rule_id)) from failed
             failures.append(failure)

@@ -30,6 +30,8 @@ COMMANDS: dict[str, str] = {
     "ingest": "ingest.cli:ingest",
     "quarantine": "ingest.cli:quarantine",
     "demo": "sunlight.demo:demo",
+    "audit": "audit.cli:audit",
+    "rules": "audit.cli:rules",
     "dashboard": "dashboard.cli:dashboard",
     "flags": "audit.flags_cli:flags",
     "verify": "audit.flags_cli:verify",
