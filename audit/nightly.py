@@ -133,6 +133,8 @@ def run_nightly(
     config = scoring.load_config(scoring_path)
     _clean_partials(outbox)
     work = db_path.with_name(db_path.name + WORK_SUFFIX)
+    if not db_path.exists():
+        db.connect(db_path).close()  # a first night: start from an empty database
     say("复制数据库")
     journal.snapshot(db_path, work, timeout=lock_timeout)
     pause_point("snapshot")
@@ -148,7 +150,6 @@ def run_nightly(
     if not result.failed:
         say("写出整改清单")
         _write_outbox(db_path, outbox, result, config, lock_timeout)
-        pause_point("reports")
     return result
 
 
@@ -156,69 +157,86 @@ def _run_in_transaction(
     con: duckdb.DuckDBPyConnection, inbox: Path, as_of: dt.datetime, started: dt.datetime, settings: Settings,
     rules_dir: Path | None, config: scoring.ScoringConfig, say: Progress,
 ) -> NightlyResult:
+    """Ingest, audit, score and record the run in one transaction on ``con`` (the work copy)."""
+    from audit.rules import default_rules_dir, load_pack
+    from audit.rules.loader import ErrorPolicy
+    from audit.runner import run_audit
+    from ingest.api import IngestReport, ingest_paths
+
     result = NightlyResult(None, "ok", as_of, started)
-    con.execute("BEGIN TRANSACTION")
-    try:
-        row = history.first(con, "SELECT nextval('run_seq')")
-        result.run_id = int(row[0]) if row else 0
+    loaded: list[IngestReport] = []
+
+    def ingest_first(c: duckdb.DuckDBPyConnection) -> None:
+        # The runner calls this inside its transaction, again if it retries without a failed rule.
         say("导入收件箱")
-        ingest = _ingest(con, inbox, settings)
-        result.counts["ingest"] = ingest.counts
-        result.errors += ingest.errors
+        loaded[:] = [ingest_paths(c, [inbox], settings)]
         pause_point("ingest")
         say("稽核")
-        audit = _audit(con, run_id=result.run_id, as_of=as_of, settings=settings, rules_dir=rules_dir)
-        result.rule_pack_version = audit.rule_pack_version
-        result.counts["rules"] = audit.rules
-        result.counts["flags"] = audit.flags
-        result.errors += audit.errors
+
+    try:
+        pack = load_pack(rules_dir or default_rules_dir(), policy=ErrorPolicy.COLLECT)
+        result.rule_pack_version = pack.version
+        audit = run_audit(con, pack, as_of, settings, kind="nightly", prelude=ingest_first, commit=False)
+    except SunlightError as exc:  # the runner has rolled back
+        return _failed(con, result, exc, settings)
+    try:
+        result.run_id = audit.run_id
         pause_point("audit")
         say("计算部门得分")
         scores = scoring.score_month(con, as_of.date(), config, as_of=as_of)
-        scoring.record_scores(con, scores, run_id=result.run_id, computed_at=as_of, config=config)
-        result.counts["scores"] = len(scores)
+        scoring.record_scores(con, scores, run_id=audit.run_id, computed_at=as_of, config=config)
         pause_point("scores")
-        result.head = history.head(con)
+        row = history.first(con, "SELECT counts, errors FROM runs WHERE run_id = ?", [audit.run_id])
+        result.counts = json.loads(row[0]) if row and row[0] else {}
+        result.errors = json.loads(row[1]) if row and row[1] else []
+        result.counts["ingest"], problems = _ingest_summary(loaded[0])
+        result.counts["scores"] = len(scores)
+        result.errors += [{"kind": "rule_file", "message": e.describe()} for e in pack.errors] + problems
         result.status = "partial" if result.errors else "ok"
+        result.head = history.head(con)
         result.finished_at = local_now(settings.timezone)
         _record_run(con, result)
         pause_point("record")
         con.execute("COMMIT")
     except (SunlightError, duckdb.Error) as exc:
         con.execute("ROLLBACK")
-        result.status = "failed"
-        result.errors.append(_error(exc))
-        result.finished_at = local_now(settings.timezone)
-        con.execute("BEGIN TRANSACTION")
-        _record_run(con, result)
-        con.execute("COMMIT")
+        return _failed(con, result, exc, settings)
     pause_point("commit")
     return result
 
 
-@dataclass
-class IngestOutcome:
-    counts: dict[str, Any]
-    errors: list[dict[str, Any]]
+def _ingest_summary(report: Any) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Counts of an ``ingest.api.IngestReport``, and its refused files and quarantined rows."""
+    outcomes = [f.outcome for f in report.files]
+    totals = report.totals
+    counts = {
+        "load_id": report.load_id, "files": len(report.files),
+        "loaded": sum(o in ("loaded", "replaced") for o in outcomes), "unchanged": outcomes.count("unchanged"),
+        "refused": outcomes.count("refused"), "rows_read": totals.read, "rows_loaded": totals.loaded,
+        "rows_quarantined": totals.quarantined,
+    }
+    problems: list[dict[str, Any]] = []
+    for f in report.files:
+        if f.outcome == "refused":
+            problems.append({"kind": "refused_file", "file": f.name, "message": f"文件 {f.name} 被拒绝：{f.message}"})
+        elif f.quarantined:
+            problems.append({"kind": "quarantine", "file": f.name, "rows": f.quarantined,
+                             "message": f"文件 {f.name} 有 {f.quarantined} 行被隔离（见 quarantine 表）"})
+    return counts, problems
 
 
-@dataclass
-class AuditOutcome:
-    rule_pack_version: str
-    rules: dict[str, Any]
-    flags: dict[str, Any]
-    errors: list[dict[str, Any]]
-
-
-def _ingest(con: duckdb.DuckDBPyConnection, inbox: Path, settings: Settings) -> IngestOutcome:
-    """Load the inbox through ``ingest.api`` inside the caller's transaction."""
-    raise AuditError("ingest is not available yet")
-
-
-def _audit(con: duckdb.DuckDBPyConnection, *, run_id: int, as_of: dt.datetime, settings: Settings,
-           rules_dir: Path | None) -> AuditOutcome:
-    """Run the rule pack through ``audit.runner`` inside the caller's transaction."""
-    raise AuditError("the audit runner is not available yet")
+def _failed(con: duckdb.DuckDBPyConnection, result: NightlyResult, exc: BaseException,
+            settings: Settings) -> NightlyResult:
+    """Record a failed run on its own (the run's transaction was rolled back)."""
+    result.status = "failed"
+    result.run_id = None
+    result.counts = {}
+    result.errors.append(_error(exc))
+    result.finished_at = local_now(settings.timezone)
+    con.execute("BEGIN TRANSACTION")
+    _record_run(con, result)
+    con.execute("COMMIT")
+    return result
 
 
 def _error(exc: BaseException) -> dict[str, Any]:
@@ -258,11 +276,13 @@ def _write_outbox(db_path: Path, outbox: Path, result: NightlyResult, config: sc
         con = db.connect(db_path, read_only=True)
         try:
             result.lists = reports.write_rectification_lists(con, partial, as_of=result.as_of, config=config)
+            result.head = history.head(con)  # after the journal's replay: the head a witness should keep
         finally:
             con.close()
     result.outbox_dir = final
     (partial / "summary.json").write_text(json.dumps(result.summary(), ensure_ascii=False, indent=2) + "\n",
                                           encoding="utf-8")
+    pause_point("reports")
     if final.exists():
         old = outbox / f"{PARTIAL_PREFIX}{result.run_id}-old"
         os.replace(final, old)
