@@ -3,8 +3,8 @@
 A reader turns one source file into *stages*: temporary tables on the main connection with
 
 - ``_row``  BIGINT  - the 1-based source row number (CSV: data row, header excluded; JSON lines:
-  line number; xlsx: sheet row below the header; XES: element number, traces and events counted
-  in document order);
+  line number; xlsx: sheet row below the header; XES: trace number for cases, event number for
+  events);
 - ``_err``, ``_hint`` VARCHAR - set when the row could not even be split into columns (a CSV row
   cut short, a line that is not JSON, bytes that do not decode): the Chinese reason and hint;
 - ``_raw``  VARCHAR - the row as read, for such rows (JSON); other rows' raw content is rebuilt

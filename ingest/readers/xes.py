@@ -2,9 +2,9 @@
 
 Traces are cases and their attributes feed the mapping's ``case_fields``; events feed
 ``event_fields`` and see their trace's attributes under ``trace:``. Only attributes that are
-direct children of a trace or an event are read (nested attributes are ignored). Row numbers
-count traces and events together in document order, so a trace and each of its events have
-distinct numbers. A log that cannot be parsed to its end (truncated, not well-formed) is refused
+direct children of a trace or an event are read (nested attributes are ignored). A trace's row
+number is its trace number and an event's is its event number, both counted from 1 in document
+order (the quarantine's ``record`` column tells the two apart). A log that cannot be parsed to its end (truncated, not well-formed) is refused
 as a whole: nothing of it is loaded.
 """
 
@@ -93,11 +93,10 @@ class XesReader:
         traces, events = BatchBuilder(trace_schema), BatchBuilder(event_schema)
         trace_batches: list[pa.RecordBatch] = []
         event_batches: list[pa.RecordBatch] = []
-        row = 0
+        trace_row = row = 0
         try:
             for trace_values, trace_events in _traces(source):
-                row += 1
-                trace_row = row
+                trace_row += 1
                 batch = traces.add([trace_row, None, None, None, *(trace_values.get(k) for k in trace_keys)])
                 if batch is not None:
                     trace_batches.append(batch)
@@ -109,7 +108,8 @@ class XesReader:
                     if batch is not None:
                         event_batches.append(batch)
         except PARSE_ERRORS as exc:
-            raise source.refuse(f"XES 文件不完整或格式错误（读到第 {row} 个元素时）：{exc}", FIX_HINT) from None
+            raise source.refuse(f"XES 文件不完整或格式错误（读到第 {trace_row} 条轨迹、第 {row} 个事件时）：{exc}",
+                                FIX_HINT) from None
         for builder, batches in ((traces, trace_batches), (events, event_batches)):
             last = builder.flush()
             if last is not None:
