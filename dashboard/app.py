@@ -16,7 +16,7 @@ if __package__ in (None, ""):  # run as a script by streamlit: make the project 
 
 from dashboard import components, navigation, session  # noqa: E402
 
-st.set_page_config(page_title="阳光监察", page_icon="☀️", layout="wide")
+st.set_page_config(page_title="阳光监察", page_icon=":material/wb_sunny:", layout="wide")
 viewer = session.viewer()
 page = st.navigation(navigation.pages_for(viewer), position="sidebar")
 navigation.sidebar(viewer)

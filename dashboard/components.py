@@ -65,7 +65,7 @@ def pending_notice(service: ActionService, *, flag_id: str | None = None) -> Non
     lines = [f"- {e.recorded_at:%m-%d %H:%M} {e.actor}：{labels.label(labels.HISTORY_ACTIONS, e.action)}"
              + (f"（牌 {e.flag_id}）" if e.flag_id and flag_id is None else "") for e in pending]
     st.warning(f"有 {len(pending)} 项操作已记录、待写入数据库（数据库正在更新，完成后自动生效）：\n"
-               + "\n".join(lines), icon="⏳")
+               + "\n".join(lines), icon=":material/hourglass_top:")
 
 
 def history_table(history: pd.DataFrame) -> pd.DataFrame:
@@ -113,7 +113,7 @@ def flag_panel(db: Database, viewer: Viewer, flag_id: str, service: ActionServic
     cols[2].metric("截止时间", _when(flag.get("due_at")))
     cols[3].metric("入牌时间", _when(flag.get("first_seen_at")))
     if isinstance(flag.get("case_id"), str):
-        st.page_link("app_pages/case.py", label=f"查看办件 {flag['case_id']} 的完整时间轴", icon="🗂️",
+        st.page_link("app_pages/case.py", label=f"查看办件 {flag['case_id']} 的完整时间轴", icon=":material/folder_open:",
                      query_params={"case": flag["case_id"]})
     with st.expander("证据（计算过程）"):
         st.json(_evidence(flag.get("evidence")))

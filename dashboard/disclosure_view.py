@@ -23,6 +23,26 @@ def summary(db: Database, viewer: Viewer, flt: DisclosureFilter) -> None:
     cols[4].metric("待公示（未超期）", counts["waiting"])
 
 
+def _day(values: pd.Series) -> list[str]:
+    return ["" if pd.isna(v) else pd.Timestamp(v).strftime("%Y-%m-%d") for v in values]
+
+
+def _minute(values: pd.Series) -> list[str]:
+    return ["" if pd.isna(v) else pd.Timestamp(v).strftime("%Y-%m-%d %H:%M") for v in values]
+
+
+def _money(values: pd.Series) -> list[str]:
+    return ["" if v is None or pd.isna(v) else f"{float(v):,.2f}" for v in values]
+
+
+def _count(values: pd.Series) -> list[str]:
+    return ["" if v is None or pd.isna(v) else str(int(v)) for v in values]
+
+
+def _text(values: pd.Series) -> list[str]:
+    return ["" if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v) for v in values]
+
+
 def _status_style(frame: pd.DataFrame, codes: pd.Series) -> pd.DataFrame:
     styles = pd.DataFrame("", index=frame.index, columns=frame.columns)
     for index, code in codes.items():
@@ -41,9 +61,10 @@ def internal_list(db: Database, viewer: Viewer, flt: DisclosureFilter) -> None:
         st.info("没有符合条件的决定。")
         return
     table = pd.DataFrame({
-        "办件编号": rows["case_id"], "决定文号": rows["decision_no"], "部门": rows["dept_name"],
-        "事项": rows["item_name"], "当事人": rows["applicant_name"], "决定时间": rows["decided_at"],
-        "公示时间": rows["published_at"], "用时(工作日)": rows["lag_days"], "时限(工作日)": rows["limit_days"],
+        "办件编号": rows["case_id"], "决定文号": _text(rows["decision_no"]), "部门": _text(rows["dept_name"]),
+        "事项": _text(rows["item_name"]), "当事人": _text(rows["applicant_name"]), "决定时间": _minute(rows["decided_at"]),
+        "公示时间": _minute(rows["published_at"]), "用时(工作日)": _count(rows["lag_days"]),
+        "时限(工作日)": _count(rows["limit_days"]),
         "公示情况": [labels.label(labels.DISCLOSURE_STATUS, s) for s in rows["status"]],
     })
     styled = table.style.apply(lambda frame: _status_style(frame, rows["status"]), axis=None)
@@ -66,11 +87,13 @@ def public_list(db: Database, viewer: Viewer, flt: DisclosureFilter, *, key: str
         from dashboard.queries.disclosure import to_public
         rows = to_public(rows)
     table = pd.DataFrame({
-        "决定文号": rows["decision_no"], "部门": rows["dept_name"], "事项": rows["item_name"],
-        "当事人": rows["party"], "罚款(元)": rows["fine_amount"], "决定日期": rows["decided_at"].dt.date,
-        "公示日期": rows["published_at"].dt.date, "用时(工作日)": rows["lag_days"],
+        "决定文号": _text(rows["decision_no"]), "部门": _text(rows["dept_name"]), "事项": _text(rows["item_name"]),
+        "当事人": _text(rows["party"]), "罚款(元)": _money(rows["fine_amount"]), "决定日期": _day(rows["decided_at"]),
+        "公示日期": _day(rows["published_at"]), "用时(工作日)": _count(rows["lag_days"]),
         "公示情况": [labels.label(labels.DISCLOSURE_STATUS, s) for s in rows["status"]],
-        "公示内容": rows["content"],
+        "公示内容": _text(rows["content"]),
     })
-    styled = table.style.apply(lambda frame: _status_style(frame, rows["status"]), axis=None)
-    st.dataframe(styled, hide_index=True, width="stretch", key=f"dis_{key}_table")
+    styled = table.style.apply(lambda frame: _status_style(frame, rows["status"]), axis=None).hide(axis="index")
+    # A static table: every cell is text on the page (readable by screen readers, find and print).
+    st.table(styled)
+    st.caption("黄色：超期公示；红色：超期未公示。")

@@ -9,14 +9,14 @@ from dashboard.viewer import ROLE_LABELS, Viewer
 
 PAGES: dict[str, tuple[str, str, str]] = {
     # key: (file, title, icon)
-    "overview": ("app_pages/overview.py", "总览", "📊"),
-    "flags": ("app_pages/flags.py", "预警信息", "🚩"),
-    "case": ("app_pages/case.py", "办件详情", "🗂️"),
-    "disclosure": ("app_pages/disclosure.py", "执法结果公示", "📢"),
-    "rectification": ("app_pages/rectification.py", "整改督办", "📝"),
-    "rules": ("app_pages/rules.py", "规则", "📏"),
-    "runs": ("app_pages/runs.py", "运行与数据质量", "⚙️"),
-    "login": ("app_pages/login.py", "登录", "🔑"),
+    "overview": ("app_pages/overview.py", "总览", ":material/dashboard:"),
+    "flags": ("app_pages/flags.py", "预警信息", ":material/flag:"),
+    "case": ("app_pages/case.py", "办件详情", ":material/folder_open:"),
+    "disclosure": ("app_pages/disclosure.py", "执法结果公示", ":material/campaign:"),
+    "rectification": ("app_pages/rectification.py", "整改督办", ":material/assignment_turned_in:"),
+    "rules": ("app_pages/rules.py", "规则", ":material/rule:"),
+    "runs": ("app_pages/runs.py", "运行与数据质量", ":material/monitoring:"),
+    "login": ("app_pages/login.py", "登录", ":material/login:"),
 }
 ROLE_PAGES: dict[str, tuple[str, ...]] = {
     "inspector": ("overview", "flags", "case", "disclosure", "rectification", "rules", "runs"),
@@ -50,7 +50,7 @@ def pages_for(viewer: Viewer) -> list[st.Page]:
 
 def sidebar(viewer: Viewer) -> None:
     with st.sidebar:
-        st.markdown("### ☀️ 阳光监察")
+        st.markdown("### :material/wb_sunny: 阳光监察")
         if viewer.is_public:
             st.caption("公众访问：仅显示执法结果公示（个人信息已脱敏）。")
             return

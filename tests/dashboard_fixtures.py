@@ -442,7 +442,7 @@ def app(viewer: Viewer | None = None, *, page: str | None = None, query: dict[st
 
 def frame(at: AppTest, *columns: str) -> Any:
     """The first table (as a DataFrame) that has all of ``columns``."""
-    for element in at.dataframe:
+    for element in [*at.dataframe, *at.table]:
         if set(columns) <= set(element.value.columns):
             return element.value
     raise KeyError(f"no table with columns {columns}")
@@ -455,7 +455,7 @@ def texts(at: AppTest) -> str:
                  "text", "code"):
         parts += [str(e.value) for e in getattr(at, kind)]
     parts += [f"{m.label} {m.value}" for m in at.metric]
-    parts += [e.value.to_csv() if hasattr(e.value, "to_csv") else str(e.value) for e in at.dataframe]
+    parts += [e.value.to_csv() if hasattr(e.value, "to_csv") else str(e.value) for e in [*at.dataframe, *at.table]]
     parts += [str(e.value) for e in at.json]
     parts += [str(e.label) for e in at.expander]
     for widget in ("selectbox", "multiselect", "radio"):

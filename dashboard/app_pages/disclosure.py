@@ -18,9 +18,11 @@ depts = data.disclosing_departments(db, viewer)
 if viewer.is_public:
     st.caption("依照规定，行政执法结果应在决定作出后 3 个工作日内公示。当事人为自然人的，姓名、身份证号码和联系电话已作脱敏处理。")
 a, b, c = st.columns(3)
-statuses = a.multiselect("公示情况", list(STATUSES), format_func=labels.DISCLOSURE_STATUS.get, key="dis_status")
+statuses = a.multiselect("公示情况", list(STATUSES), format_func=labels.DISCLOSURE_STATUS.get, key="dis_status",
+                          placeholder="全部")
 names = dict(depts)
-chosen_depts = b.multiselect("部门", list(names), format_func=lambda c_: names.get(c_, c_), key="dis_dept")
+chosen_depts = b.multiselect("部门", list(names), format_func=lambda c_: names.get(c_, c_), key="dis_dept",
+                              placeholder="全部")
 span = c.date_input("决定日期", value=(), key="dis_dates")
 dates = tuple(span) if isinstance(span, (tuple, list)) else (span,)
 flt = DisclosureFilter(statuses=tuple(statuses), depts=tuple(chosen_depts),

@@ -29,16 +29,19 @@ if "flt_initialised" not in st.session_state:  # URL parameters pre-fill the fil
 components.pending_notice(service)
 with st.expander("筛选条件", expanded=True):
     a, b, c = st.columns(3)
-    levels = a.multiselect("级别", list(labels.LEVELS), format_func=labels.LEVELS.get, key="flt_level")
-    categories = b.multiselect("类别", list(labels.CATEGORIES), key="flt_category")
+    levels = a.multiselect("级别", list(labels.LEVELS), format_func=labels.LEVELS.get, key="flt_level",
+                           placeholder="全部")
+    categories = b.multiselect("类别", list(labels.CATEGORIES), key="flt_category", placeholder="全部")
     states = c.multiselect("状态", list(labels.STATES), default=list(labels.ACTIVE_STATES),
-                           format_func=labels.STATES.get, key="flt_state")
+                           format_func=labels.STATES.get, key="flt_state",
+                           placeholder="全部")
     d, e, f = st.columns(3)
     rule_ids = d.multiselect("规则", list(rule_titles), format_func=lambda r: f"{rule_titles.get(r, r)}（{r}）",
-                             key="flt_rule")
-    depts = e.multiselect("部门", list(dept_names), format_func=lambda c_: dept_names.get(c_, c_), key="flt_dept")
+                             key="flt_rule", placeholder="全部")
+    depts = e.multiselect("部门", list(dept_names), format_func=lambda c_: dept_names.get(c_, c_), key="flt_dept",
+                          placeholder="全部")
     platforms = f.multiselect("平台", options.platforms, format_func=lambda p: labels.label(labels.PLATFORMS, p),
-                              key="flt_platform")
+                              key="flt_platform", placeholder="全部")
     g, h, i = st.columns(3)
     span = g.date_input("入牌日期", value=(), key="flt_dates")
     case_text = h.text_input("办件编号包含", key="flt_case")

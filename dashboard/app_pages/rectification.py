@@ -48,4 +48,4 @@ page = components.pager("rect_flags_page", first.total, size, reset_on=dept)
 result = first if page.number == 1 else data.flags_page(db, viewer, flt, page, "urgency")
 components.show_flag_table(result, key="rect_flags")
 if not result.rows.empty:
-    st.page_link("app_pages/flags.py", label="在“预警信息”中查看并处理这些预警", icon="🚩", query_params={"dept": dept})
+    st.page_link("app_pages/flags.py", label="在“预警信息”中查看并处理这些预警", icon=":material/flag:", query_params={"dept": dept})

@@ -14,7 +14,7 @@ if catalogue.empty:
     st.info("尚未加载规则。")
     st.stop()
 categories = sorted(catalogue["category"].dropna().unique())
-chosen = st.multiselect("类别", categories, key="rules_category")
+chosen = st.multiselect("类别", categories, key="rules_category", placeholder="全部")
 shown = catalogue[catalogue["category"].isin(chosen)] if chosen else catalogue
 st.caption(f"共 {len(shown)} 条规则。")
 for _, rule in shown.iterrows():

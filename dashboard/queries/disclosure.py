@@ -1,10 +1,12 @@
 """执法结果公示: every decision that must be published, when it was, and the working-day lag.
 
 A decision is a case's first PENALTY_DECISION (enforcement) or first DECIDE of a 行政许可 granted
-(准予), for items with a disclosure limit. Its publication is the first disclosure of the case (or,
+(准予), for items with a disclosure limit; its number is the case's decision number, else the
+document number of that event. Its publication is the first disclosure of the case (or,
 when the disclosure names no case, of its decision number). The lag is counted on the calendar
 table: ``workday_no(published date) - workday_no(decision date)`` working days. Not yet published
-and beyond the limit as of the last audit: 超期未公示; within it: 待公示.
+and beyond the limit as of the last audit: 超期未公示; within it: 待公示. Only disclosures published
+by the audit time count, as in the audit's disclosure rules.
 
 The public sees the same list, with natural persons' names, ID numbers and phone numbers masked
 (:mod:`dashboard.masking`), and no internal columns.
@@ -29,19 +31,20 @@ PUBLIC_COLUMNS = ["decision_no", "dept_name", "item_name", "party", "cause", "fi
 
 _DECISIONS = """
 WITH decided AS (
-    SELECT e.case_id, min(e.ts) AS decided_at
+    SELECT e.case_id, min(e.ts) AS decided_at, arg_min(e.document_no, e.ts) AS decision_doc
     FROM events e WHERE e.activity IN ('PENALTY_DECISION', 'DECIDE') GROUP BY e.case_id
 ),
 pub_case AS (
     SELECT case_id, arg_min(disclosure_id, published_at) AS disclosure_id FROM disclosures
-    WHERE case_id IS NOT NULL GROUP BY case_id
+    WHERE case_id IS NOT NULL AND published_at <= ? GROUP BY case_id
 ),
 pub_no AS (
     SELECT decision_no, arg_min(disclosure_id, published_at) AS disclosure_id FROM disclosures
-    WHERE case_id IS NULL GROUP BY decision_no
+    WHERE case_id IS NULL AND published_at <= ? GROUP BY decision_no
 ),
 base AS (
-    SELECT c.case_id, c.dept_code, d.name AS dept_name, c.item_code, i.name AS item_name, c.decision_no,
+    SELECT c.case_id, c.dept_code, d.name AS dept_name, c.item_code, i.name AS item_name,
+           coalesce(c.decision_no, dc.decision_doc) AS decision_no,
            c.applicant_type, c.applicant_name, c.fine_amount, c.cause, dc.decided_at,
            i.disclosure_limit AS limit_days, coalesce(pc.disclosure_id, pn.disclosure_id) AS disclosure_id
     FROM cases c
@@ -49,7 +52,7 @@ base AS (
     JOIN decided dc ON dc.case_id = c.case_id
     LEFT JOIN departments d ON d.dept_code = c.dept_code
     LEFT JOIN pub_case pc ON pc.case_id = c.case_id
-    LEFT JOIN pub_no pn ON pn.decision_no = c.decision_no
+    LEFT JOIN pub_no pn ON pn.decision_no = coalesce(c.decision_no, dc.decision_doc)
     WHERE i.disclosure_limit IS NOT NULL
       AND (c.case_kind = 'enforcement' OR (i.kind = '行政许可' AND c.close_result = '准予'))
 ),
@@ -108,7 +111,7 @@ def decisions(con: duckdb.DuckDBPyConnection, viewer: Viewer, flt: DisclosureFil
         f"SELECT x.*, count(*) OVER () AS _total FROM ({_DECISIONS}) x WHERE {where.sql}"
         " ORDER BY CASE x.status WHEN 'missing' THEN 1 WHEN 'late' THEN 2 WHEN 'waiting' THEN 3 ELSE 4 END,"
         " x.lag_days DESC NULLS LAST, x.decided_at DESC, x.case_id LIMIT ? OFFSET ?",
-        [as_of, *where.params, page.limit, page.offset],
+        [as_of, as_of, as_of, *where.params, page.limit, page.offset],
     ).df()
     if df.empty:
         total = summary(con, viewer, flt, as_of)["total"] if page.offset else 0
@@ -123,7 +126,7 @@ def decisions(con: duckdb.DuckDBPyConnection, viewer: Viewer, flt: DisclosureFil
 def summary(con: duckdb.DuckDBPyConnection, viewer: Viewer, flt: DisclosureFilter, as_of: dt.datetime) -> dict[str, int]:
     where = _scope(viewer) & flt.clause()
     rows = con.execute(f"SELECT x.status, count(*) FROM ({_DECISIONS}) x WHERE {where.sql} GROUP BY x.status",
-                       [as_of, *where.params]).fetchall()
+                       [as_of, as_of, as_of, *where.params]).fetchall()
     counts = {status: 0 for status in STATUSES}
     counts.update({str(k): int(v) for k, v in rows})
     counts["total"] = sum(counts[s] for s in STATUSES)
