@@ -44,7 +44,7 @@ def _rules_dir(given: Path | None, settings: Settings) -> Path:
 
 
 def summary_table(result: AuditResult) -> Table:
-    table = Table(title=f"第 {result.run_id} 次稽核（截至 {result.as_of:%Y-%m-%d %H:%M}）：本次发现")
+    table = Table(title="本次发现（条）")
     table.add_column("类别")
     for _, label in LEVELS:
         table.add_column(label, justify="right")
@@ -100,6 +100,7 @@ def audit(db_path: Path, as_of: dt.datetime | None, rules_dir: Path | None, exce
     finally:
         con.close()
     console = Console()
+    console.print(f"第 {result.run_id} 次稽核，截至 {result.as_of:%Y-%m-%d %H:%M}")
     console.print(summary_table(result))
     for line in describe(result):
         console.print(line, style="red" if line.startswith("规则失败") else None)

@@ -19,9 +19,9 @@ from typing import Any
 import duckdb
 from sqlglot import exp
 
-from audit.compile import DuckDBTarget
+from audit.compile import CompiledRule, DuckDBTarget
 from audit.rules.base import GIVEN_TABLES, RuleBase, RuleTest
-from audit.rules.loader import Pack
+from audit.rules.loader import Pack, rule_digest
 from sunlight import calendar as cal
 from sunlight import db
 
@@ -30,8 +30,21 @@ Engine = Callable[[duckdb.DuckDBPyConnection, RuleBase, dt.datetime], list[dict[
 SOURCE_FILE = "inline-test"
 
 
+_COMPILED: dict[str, CompiledRule] = {}
+
+
+def compiled_for(rule: RuleBase) -> CompiledRule:
+    """Compile once per distinct rule content (tests run many cases through one rule)."""
+    key = rule_digest(rule)
+    if key not in _COMPILED:
+        if len(_COMPILED) > 512:
+            _COMPILED.clear()
+        _COMPILED[key] = DuckDBTarget().compile(rule)
+    return _COMPILED[key]
+
+
 def duckdb_engine(con: duckdb.DuckDBPyConnection, rule: RuleBase, as_of: dt.datetime) -> list[dict[str, Any]]:
-    compiled = DuckDBTarget().compile(rule)
+    compiled = compiled_for(rule)
     cursor = con.execute(compiled.sql, compiled.bind(as_of))
     names = [d[0] for d in cursor.description]
     return [dict(zip(names, row)) for row in cursor.fetchall()]

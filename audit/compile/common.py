@@ -131,5 +131,5 @@ class Query:
 
     def finish(self, final: exp.Select) -> exp.Select:
         for name, select in self.ctes:
-            final = final.with_(name, as_=select)
+            final = final.with_(name, as_=select, copy=False)
         return final

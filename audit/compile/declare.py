@@ -21,7 +21,8 @@ from audit.rules.vocab import activity_label as label
 
 def build(q: Query, rule: DeclareRule) -> exp.Select:
     spec = rule.spec
-    needs_all = spec.form == "chain" or rule.template in ("init", "end")
+    # counting templates must see cases with no a at all, chains the event right next to each one
+    needs_all = spec.form == "chain" or not spec.ordered
     activities = None if needs_all else [rule.a] + ([rule.b] if rule.b else [])
     q.events("ev", activities)
     q.scoped_cases("subject")

@@ -7,6 +7,7 @@ are parenthesised explicitly, so the tree's grouping survives rendering in any d
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 
 from sqlglot import exp
@@ -74,7 +75,8 @@ class ExpressionCompiler:
         if isinstance(node, E.Or):
             return exp.Paren(this=exp.or_(*(_wrap(sub(i)) for i in node.items)))
         if isinstance(node, E.Compare):
-            return _COMPARE[node.op](this=_wrap(sub(node.left)), expression=_wrap(sub(node.right)))
+            return _COMPARE[node.op](this=_wrap(self._side(node.left, node.right)),
+                                     expression=_wrap(self._side(node.right, node.left)))
         if isinstance(node, E.IsNull):
             test = exp.Is(this=_wrap(sub(node.operand)), expression=exp.null())
             return exp.Not(this=test) if node.negated else test
@@ -87,6 +89,15 @@ class ExpressionCompiler:
             return exp.Neg(this=_wrap(sub(node.operand)))
         assert isinstance(node, E.Call)
         return self._call(node)
+
+    def _side(self, node: E.Node, other: E.Node) -> exp.Expression:
+        """A comparison operand; a text constant compared with a date or time is bound as one."""
+        kind = E.temporal_type(other)
+        if kind and isinstance(node, E.Const) and isinstance(node.value, str):
+            if kind == "timestamp":
+                return self.binder.bind(dt.datetime.fromisoformat(node.value), "TIMESTAMP")
+            return self.binder.bind(dt.date.fromisoformat(node.value), "DATE")
+        return self.compile(node)
 
     def _call(self, node: E.Call) -> exp.Expression:
         args = [self.compile(a) for a in node.args]

@@ -175,6 +175,18 @@ def walk(node: Node) -> Iterator[Node]:
 # --- parsing -------------------------------------------------------------------------------------
 
 
+def temporal_type(node: Node) -> str | None:
+    """"date" or "timestamp" for date-valued nodes (so text constants compared with them are
+    read as dates), else None."""
+    if isinstance(node, Col) and vocab.column_type(node.table, node.column) in ("date", "timestamp"):
+        return vocab.column_type(node.table, node.column)
+    if isinstance(node, AsOf):
+        return "timestamp"
+    if isinstance(node, Call) and node.name == "date":
+        return "date"
+    return None
+
+
 class _Parser:
     def __init__(self, tables: frozenset[str]):
         self.tables = tables
@@ -278,7 +290,16 @@ class _Parser:
             raise ExpressionError(f"不允许的比较 {type(op).__name__}", col)
         if any(isinstance(a, ast.Constant) and a.value is None for a in (left_ast, right_ast)):
             raise ExpressionError("与 None 比较请写 is None / is not None", col)
-        return Compare(name, self.parse(left_ast, depth + 1), self.parse(right_ast, depth + 1))
+        left, right = self.parse(left_ast, depth + 1), self.parse(right_ast, depth + 1)
+        for one, other in ((left, right), (right, left)):
+            kind = temporal_type(one)
+            if kind and isinstance(other, Const) and isinstance(other.value, str):
+                try:
+                    (dt.datetime if kind == "timestamp" else dt.date).fromisoformat(other.value)
+                except ValueError:
+                    raise ExpressionError(f"{other.value!r} 不是有效的日期时间（写作 YYYY-MM-DD 或 "
+                                          "YYYY-MM-DD HH:MM）", col) from None
+        return Compare(name, left, right)
 
     def _call(self, node: ast.Call, depth: int) -> Node:
         col = node.col_offset

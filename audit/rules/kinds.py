@@ -22,7 +22,6 @@ from audit.rules import declare, sqlcheck
 from audit.rules.base import (
     Activity, AnyActivity, Expr, FieldProblem, RuleBase, StrictModel, check_tables,
 )
-from audit.rules.vocab import Unit
 
 LimitColumn = Literal["promised_limit", "legal_limit", "disclosure_limit"]
 
@@ -118,7 +117,7 @@ class DeadlineRule(RuleBase):
     pauses: list[Pause] = []
     extension: Extension | None = None
     limit: Limit
-    unit: Unit | Literal["item"] = "workday"
+    unit: Literal["workday", "day", "month", "item"] = "workday"
 
     @model_validator(mode="after")
     def _coherent(self) -> DeadlineRule:

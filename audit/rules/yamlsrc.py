@@ -135,14 +135,15 @@ def to_rule_errors(exc: ValidationError, document: Document, *, base: Path_ = ()
         extra = tuple(getattr(inner, "path", ()))
         path = locate(loc, data)
         if error["type"] in ("union_tag_invalid", "union_tag_not_found"):
-            path = path + (("kind",) if isinstance(_get(data, path), dict) and "kind" in _get(data, path) else ())
-        if extra:
-            path = path + locate(extra, _get(data, path))
+            path = path + ("kind",)
+        path = path + extra
         full = base + path
-        if error["type"] in ("missing", "extra_forbidden") and loc:
-            field_name = dotted(path + ((loc[-1],) if error["type"] == "missing" else ()))
+        if error["type"] == "missing" and loc:
+            field_name = dotted(path + (loc[-1],))
         else:
             field_name = dotted(path) or None
+        if any(f.location.field == field_name for f in found):
+            continue  # one error per field (a union reports each of its members)
         found.append(RuleError(
             _message(error, known_kinds),
             location=Location(file=document.file, line=document.line_of(full), field=field_name or None,
