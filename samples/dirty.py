@@ -77,16 +77,19 @@ def _event_values(platform: str, columns: list[str], no: str, activity: str, ts:
     return row
 
 
-def _plan(platform: str) -> tuple[list[tuple[str, str, str | None, str, str]], list[tuple[str, str, str | None, str, str]]]:
+Planned = list[tuple[str, str, str | None, str, str]]
+
+
+def _plan(platform: str) -> tuple[Planned, Planned]:
     """(case rows, event rows) as (case no, item or activity, time, reason, detail)."""
     p = PROFILES[platform]
     n = p["prefix"]
-    cases = [
+    cases: Planned = [
         (f"{n}00001", p["item"], p["time"], UNKNOWN_ITEM, "item code not in the catalogue; the case has no events"),
         (f"{n}00002", p["known_item"], None, MISSING_REQUIRED, "submission time is empty"),
         (f"{n}00003", p["known_item"], p["bad_time"], UNPARSEABLE_TIME, "February 30th"),
     ]
-    events = [
+    events: Planned = [
         (f"{n}00004", p["activity"], p["time"], UNKNOWN_ACTIVITY, "activity not in the mapping; its case does not exist either"),
         (f"{n}00005", p["submit"], p["bad_time"], UNPARSEABLE_TIME, "February 30th; its case does not exist either"),
         (f"{n}00006", "", p["time"], MISSING_REQUIRED, "activity is empty; its case does not exist either"),

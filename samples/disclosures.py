@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from samples.catalogue import PENALTY_LAWS
 from samples.model import PERSON, Case, Disclosure, Event
 
 URL_BASE = "https://www.pingfang.gov.example/zfgs"
@@ -53,7 +54,7 @@ def for_penalty(
     ident = disclosure_id(case)
     content = (
         f"行政处罚决定公示。决定书文号：{number}；当事人：{case.party.name}（{_id_part(case, expose_id)}）；"
-        f"违法行为：{case.cause}；处罚依据：《{case.item.name.removeprefix('对').removesuffix('的行政处罚')}相关法律法规》；"
+        f"违法行为：{case.cause}；处罚依据：{PENALTY_LAWS[case.dept_code[-3:]]}；"
         f"处罚内容：罚款人民币{amount}元；作出处罚决定日期：{_cn_date(decision.day)}。"
     )
     return Disclosure(

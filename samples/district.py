@@ -227,7 +227,8 @@ def _officers(rng: random.Random) -> list[Officer]:
         for number in range(1, 13):
             officer_id = f"ZF{unit}{number:03d}"
             cert = f"2301{unit}{number:04d}"
-            valid_from, valid_to = CERT_FIRST, CERT_LAST
+            valid_from: dt.date | None = CERT_FIRST
+            valid_to: dt.date | None = CERT_LAST
             if number == 10:
                 valid_to = EXPIRED_ON
             elif number == 11:

@@ -109,7 +109,7 @@ def _team(ctx: GenContext, rng: random.Random, dept: str, plan: EnforcementPlan,
           days: dict[str, dt.date | None]) -> dict[str, tuple[str, ...]]:
     regular = ctx.district.regular_officers[dept]
     pair = tuple(rng.sample(regular, 2))
-    team = {activity: (pair[0].officer_id, pair[1].officer_id) for activity in days}
+    team: dict[str, tuple[str, ...]] = {activity: (pair[0].officer_id, pair[1].officer_id) for activity in days}
     if plan.officers == "ok":
         return team
     if plan.officers == "assistant_on_delivery":

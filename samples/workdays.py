@@ -15,7 +15,7 @@ import bisect
 import datetime as dt
 from dataclasses import dataclass
 
-from sunlight.calendar import days_for_year
+from sunlight.calendar import Day, days_for_year
 
 FIRST_YEAR = 2025
 LAST_YEAR = 2026
@@ -92,7 +92,7 @@ class WorkCalendar:
 
     # -- holidays -----------------------------------------------------------------------------
     @staticmethod
-    def _find_windows(days: list) -> list[HolidayWindow]:  # type: ignore[type-arg]
+    def _find_windows(days: list[Day]) -> list[HolidayWindow]:
         """Spring Festival and National Day, each between its first and last make-up day."""
         windows: list[HolidayWindow] = []
         for label in ("春节", "国庆节"):

@@ -191,7 +191,7 @@ class DisclosureWriter:
         self.table = Table(out / "gswz_disclosures.jsonl", GSWZ, jsonl=True)
 
     def write_chunk(self, cases: list[Case]) -> None:
-        rows = []
+        rows: list[tuple[Any, int, list[Any]]] = []
         for case in cases:
             for d in case.disclosures:
                 rows.append((d.published_at, len(rows), [

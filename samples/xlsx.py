@@ -13,7 +13,7 @@ import datetime as dt
 from pathlib import Path
 from typing import Any
 
-import xlsxwriter
+import xlsxwriter  # type: ignore[import-untyped]
 
 from samples.formats import ACTIVITY_LABELS, APPLICANT_TYPES, LIST_SEPARATORS, iso_seconds, scramble
 from samples.model import Case
