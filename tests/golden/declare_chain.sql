@@ -1,0 +1,372 @@
+-- rule: G_DECLARE_CHAIN (declare)
+-- params: {"as_of": null, "p0": "DECIDE", "p1": "DELIVER", "p2": "red", "p3": "G_DECLARE_CHAIN", "p4": 1, "p5": "TEST", "p6": "流程", "p7": "样例"}
+WITH ev AS (
+  SELECT
+    e.event_id,
+    e.case_id,
+    e.seq,
+    e.activity,
+    e.ts
+  FROM events AS e
+  WHERE
+    e.ts <= CAST($as_of AS TIMESTAMP)
+), subject AS (
+  SELECT
+    c.case_id AS case_id,
+    c.item_code AS item_code,
+    c.dept_code AS dept_code,
+    c.source_system AS source_system
+  FROM cases AS c
+  JOIN items AS i
+    ON i.item_code = c.item_code
+), marked AS (
+  SELECT
+    e.case_id,
+    e.seq,
+    e.ts,
+    e.event_id,
+    e.activity,
+    MIN(CASE WHEN e.activity = CAST($p1 AS TEXT) THEN e.seq END) OVER (
+      PARTITION BY e.case_id
+      ORDER BY e.seq
+      ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING
+    ) AS nb,
+    MIN(CASE WHEN e.activity = CAST($p0 AS TEXT) THEN e.seq END) OVER (
+      PARTITION BY e.case_id
+      ORDER BY e.seq
+      ROWS BETWEEN 1 FOLLOWING AND UNBOUNDED FOLLOWING
+    ) AS na,
+    MAX(CASE WHEN e.activity = CAST($p0 AS TEXT) THEN e.seq END) OVER (
+      PARTITION BY e.case_id
+      ORDER BY e.seq
+      ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
+    ) AS pa,
+    MAX(CASE WHEN e.activity = CAST($p1 AS TEXT) THEN e.seq END) OVER (
+      PARTITION BY e.case_id
+      ORDER BY e.seq
+      ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
+    ) AS pb,
+    LEAD(e.seq) OVER (PARTITION BY e.case_id ORDER BY e.seq) AS next_seq,
+    LEAD(e.activity) OVER (PARTITION BY e.case_id ORDER BY e.seq) AS next_act,
+    LAG(e.seq) OVER (PARTITION BY e.case_id ORDER BY e.seq) AS prev_seq,
+    LAG(e.activity) OVER (PARTITION BY e.case_id ORDER BY e.seq) AS prev_act
+  FROM ev AS e
+  JOIN subject AS s
+    ON s.case_id = e.case_id
+), sides AS (
+  SELECT
+    m.case_id,
+    m.seq AS act_seq,
+    m.ts AS act_ts,
+    m.event_id AS act_id,
+    m.activity AS act_activity,
+    CASE WHEN m.prev_act = CAST($p0 AS TEXT) THEN m.prev_seq END AS partner_seq,
+    FALSE AS structural,
+    m.next_act,
+    'precedence' AS side
+  FROM marked AS m
+  WHERE
+    m.activity = CAST($p1 AS TEXT)
+), judged AS (
+  SELECT
+    v.case_id,
+    v.act_seq,
+    v.act_ts,
+    v.act_id,
+    v.act_activity,
+    v.side,
+    v.structural,
+    v.next_act,
+    v.partner_seq,
+    p.ts AS partner_ts,
+    p.event_id AS partner_id,
+    p.activity AS partner_activity,
+    NULL AS gap,
+    CASE
+      WHEN v.side = 'response'
+      THEN v.structural OR v.partner_seq IS NULL
+      WHEN v.side = 'precedence'
+      THEN v.structural OR v.partner_seq IS NULL
+      ELSE NOT v.partner_seq IS NULL
+    END AS violated
+  FROM sides AS v
+  LEFT JOIN ev AS p
+    ON p.case_id = v.case_id AND p.seq = v.partner_seq
+  LEFT JOIN calendar AS ca
+    ON ca.day = CAST(v.act_ts AS DATE)
+  LEFT JOIN calendar AS cp
+    ON cp.day = CAST(p.ts AS DATE)
+  LEFT JOIN calendar AS cn
+    ON cn.day = CAST(CAST($as_of AS TIMESTAMP) AS DATE)
+), violations AS (
+  SELECT
+    j.case_id,
+    LISTAGG(
+      
+        CASE
+          WHEN j.side = 'forbid'
+          THEN CONCAT(
+            COALESCE(
+              CAST(CONCAT(
+                '“',
+                COALESCE(
+                  CAST(CASE
+                    WHEN j.act_activity = 'DECIDE'
+                    THEN '决定'
+                    WHEN j.act_activity = 'DELIVER'
+                    THEN '送达/发证'
+                    ELSE j.act_activity
+                  END AS TEXT),
+                  ''
+                ),
+                '” ',
+                COALESCE(CAST(STRFTIME(j.act_ts, '%Y-%m-%d %H:%M') AS TEXT), '')
+              ) AS TEXT),
+              ''
+            ),
+            ' 之后出现了',
+            COALESCE(
+              CAST(CONCAT(
+                '“',
+                COALESCE(
+                  CAST(CASE
+                    WHEN j.partner_activity = 'DECIDE'
+                    THEN '决定'
+                    WHEN j.partner_activity = 'DELIVER'
+                    THEN '送达/发证'
+                    ELSE j.partner_activity
+                  END AS TEXT),
+                  ''
+                ),
+                '” ',
+                COALESCE(CAST(STRFTIME(j.partner_ts, '%Y-%m-%d %H:%M') AS TEXT), '')
+              ) AS TEXT),
+              ''
+            )
+          )
+          WHEN j.side = 'response' AND j.structural
+          THEN CONCAT(
+            COALESCE(
+              CAST(CONCAT(
+                '“',
+                COALESCE(
+                  CAST(CASE
+                    WHEN j.act_activity = 'DECIDE'
+                    THEN '决定'
+                    WHEN j.act_activity = 'DELIVER'
+                    THEN '送达/发证'
+                    ELSE j.act_activity
+                  END AS TEXT),
+                  ''
+                ),
+                '” ',
+                COALESCE(CAST(STRFTIME(j.act_ts, '%Y-%m-%d %H:%M') AS TEXT), '')
+              ) AS TEXT),
+              ''
+            ),
+            COALESCE(
+              CAST(CONCAT(
+                '的下一个环节是“',
+                COALESCE(
+                  CAST(CASE
+                    WHEN j.next_act = 'SUBMIT'
+                    THEN '申请/收件'
+                    WHEN j.next_act = 'ACCEPT'
+                    THEN '受理'
+                    WHEN j.next_act = 'REFUSE'
+                    THEN '不予受理'
+                    WHEN j.next_act = 'SUPPLEMENT_NOTICE'
+                    THEN '补正告知'
+                    WHEN j.next_act = 'SUPPLEMENT_RECEIVED'
+                    THEN '补正接收'
+                    WHEN j.next_act = 'REVIEW'
+                    THEN '审查'
+                    WHEN j.next_act = 'SUSPEND'
+                    THEN '特别程序开始'
+                    WHEN j.next_act = 'RESUME'
+                    THEN '特别程序结束'
+                    WHEN j.next_act = 'EXTEND'
+                    THEN '延期'
+                    WHEN j.next_act = 'DECIDE'
+                    THEN '决定'
+                    WHEN j.next_act = 'DELIVER'
+                    THEN '送达/发证'
+                    WHEN j.next_act = 'CLOSE'
+                    THEN '办结'
+                    WHEN j.next_act = 'CHARGE'
+                    THEN '收费'
+                    WHEN j.next_act = 'FILE_CASE'
+                    THEN '立案'
+                    WHEN j.next_act = 'INVESTIGATE'
+                    THEN '调查取证'
+                    WHEN j.next_act = 'NOTIFY'
+                    THEN '告知'
+                    WHEN j.next_act = 'HEARING'
+                    THEN '听证'
+                    WHEN j.next_act = 'PENALTY_DECISION'
+                    THEN '处罚决定'
+                    WHEN j.next_act = 'EXECUTE'
+                    THEN '执行'
+                    WHEN j.next_act = 'PUBLISH'
+                    THEN '公示'
+                    WHEN j.next_act = 'WITHDRAW'
+                    THEN '撤回公示'
+                    WHEN j.next_act = 'REVOKE'
+                    THEN '撤销决定'
+                    ELSE j.next_act
+                  END AS TEXT),
+                  ''
+                ),
+                '”而不是“送达/发证”'
+              ) AS TEXT),
+              ''
+            )
+          )
+          WHEN j.side = 'precedence' AND j.structural
+          THEN CONCAT(
+            COALESCE(
+              CAST(CONCAT(
+                '“',
+                COALESCE(
+                  CAST(CASE
+                    WHEN j.act_activity = 'DECIDE'
+                    THEN '决定'
+                    WHEN j.act_activity = 'DELIVER'
+                    THEN '送达/发证'
+                    ELSE j.act_activity
+                  END AS TEXT),
+                  ''
+                ),
+                '” ',
+                COALESCE(CAST(STRFTIME(j.act_ts, '%Y-%m-%d %H:%M') AS TEXT), '')
+              ) AS TEXT),
+              ''
+            ),
+            ' 之前、上一次“送达/发证”之后没有“决定”'
+          )
+          WHEN j.side = 'response' AND j.partner_seq IS NULL
+          THEN CONCAT(
+            COALESCE(
+              CAST(CONCAT(
+                '“',
+                COALESCE(
+                  CAST(CASE
+                    WHEN j.act_activity = 'DECIDE'
+                    THEN '决定'
+                    WHEN j.act_activity = 'DELIVER'
+                    THEN '送达/发证'
+                    ELSE j.act_activity
+                  END AS TEXT),
+                  ''
+                ),
+                '” ',
+                COALESCE(CAST(STRFTIME(j.act_ts, '%Y-%m-%d %H:%M') AS TEXT), '')
+              ) AS TEXT),
+              ''
+            ),
+            ' 之后的下一个环节不是“送达/发证”'
+          )
+          WHEN j.side = 'precedence' AND j.partner_seq IS NULL
+          THEN CONCAT(
+            COALESCE(
+              CAST(CONCAT(
+                '“',
+                COALESCE(
+                  CAST(CASE
+                    WHEN j.act_activity = 'DECIDE'
+                    THEN '决定'
+                    WHEN j.act_activity = 'DELIVER'
+                    THEN '送达/发证'
+                    ELSE j.act_activity
+                  END AS TEXT),
+                  ''
+                ),
+                '” ',
+                COALESCE(CAST(STRFTIME(j.act_ts, '%Y-%m-%d %H:%M') AS TEXT), '')
+              ) AS TEXT),
+              ''
+            ),
+            '的上一个环节不是“决定”'
+          )
+          ELSE CONCAT(
+            COALESCE(
+              CAST(CONCAT(
+                '“',
+                COALESCE(
+                  CAST(CASE
+                    WHEN j.act_activity = 'DECIDE'
+                    THEN '决定'
+                    WHEN j.act_activity = 'DELIVER'
+                    THEN '送达/发证'
+                    ELSE j.act_activity
+                  END AS TEXT),
+                  ''
+                ),
+                '” ',
+                COALESCE(CAST(STRFTIME(j.act_ts, '%Y-%m-%d %H:%M') AS TEXT), '')
+              ) AS TEXT),
+              ''
+            ),
+            ' 与 ',
+            COALESCE(
+              CAST(CONCAT(
+                '“',
+                COALESCE(
+                  CAST(CASE
+                    WHEN j.partner_activity = 'DECIDE'
+                    THEN '决定'
+                    WHEN j.partner_activity = 'DELIVER'
+                    THEN '送达/发证'
+                    ELSE j.partner_activity
+                  END AS TEXT),
+                  ''
+                ),
+                '” ',
+                COALESCE(CAST(STRFTIME(j.partner_ts, '%Y-%m-%d %H:%M') AS TEXT), '')
+              ) AS TEXT),
+              ''
+            ),
+            ''
+          )
+        END,
+        '；'
+      
+      ORDER BY
+        j.act_seq
+    ) AS text,
+    CAST(ARRAY_AGG(
+      JSON_OBJECT(
+        'event_id', j.act_id,
+        'activity', j.act_activity,
+        'ts', j.act_ts,
+        'partner_id', j.partner_id,
+        'partner_activity', j.partner_activity,
+        'partner_ts', j.partner_ts
+      ) ORDER BY j.act_seq
+    ) AS JSON) AS events
+  FROM judged AS j
+  WHERE
+    j.violated
+  GROUP BY
+    j.case_id
+)
+SELECT
+  CAST($p3 AS TEXT) AS rule_id,
+  CAST($p4 AS INT) AS rule_version,
+  CAST($p5 AS TEXT) AS violation_code,
+  CAST(s.case_id AS TEXT) AS case_id,
+  CAST(s.item_code AS TEXT) AS item_code,
+  CAST(s.dept_code AS TEXT) AS dept_code,
+  CAST(s.source_system AS TEXT) AS source_system,
+  CAST('' AS TEXT) AS occurrence,
+  CAST($p2 AS TEXT) AS level,
+  CAST($p6 AS TEXT) AS category,
+  CAST($p7 AS TEXT) AS title,
+  CAST(CONCAT(COALESCE(CAST(x.text AS TEXT), ''), '。') AS TEXT) AS message,
+  CAST(JSON_OBJECT('events', x.events) AS JSON) AS evidence,
+  CAST(NULL AS TIMESTAMP) AS due_at,
+  CAST(NULL AS INT) AS days_overdue,
+  CAST(NULL AS INT) AS days_left
+FROM subject AS s
+JOIN violations AS x
+  ON x.case_id = s.case_id

@@ -1,0 +1,185 @@
+-- rule: G_DISCLOSURE_MISMATCH (disclosure)
+-- params: {"as_of": null, "p0": "DECIDE", "p1": "PENALTY_DECISION", "p2": "red", "p3": "G_DISCLOSURE_MISMATCH", "p4": 1, "p5": "TEST", "p6": "公示", "p7": "样例"}
+WITH subject AS (
+  SELECT
+    c.case_id AS case_id,
+    c.item_code AS item_code,
+    c.dept_code AS dept_code,
+    c.source_system AS source_system,
+    c.decision_no AS case_decision_no,
+    c.fine_amount AS case_fine_amount
+  FROM cases AS c
+  JOIN items AS i
+    ON i.item_code = c.item_code
+), dev AS (
+  SELECT
+    e.event_id,
+    e.case_id,
+    e.seq,
+    e.activity,
+    e.ts,
+    e.document_no
+  FROM events AS e
+  WHERE
+    e.ts <= CAST($as_of AS TIMESTAMP)
+    AND e.activity IN (CAST($p0 AS TEXT), CAST($p1 AS TEXT))
+), first_decision AS (
+  SELECT
+    e.case_id,
+    ARG_MIN(e.document_no, e.seq) AS document_no
+  FROM dev AS e
+  GROUP BY
+    e.case_id
+), numbered AS (
+  SELECT
+    s.case_id,
+    s.item_code,
+    s.dept_code,
+    s.source_system,
+    s.case_fine_amount,
+    COALESCE(s.case_decision_no, fd.document_no) AS case_decision_no
+  FROM subject AS s
+  LEFT JOIN first_decision AS fd
+    ON fd.case_id = s.case_id
+), published AS (
+  SELECT
+    s.case_id,
+    s.item_code,
+    s.dept_code,
+    s.source_system,
+    s.case_decision_no,
+    s.case_fine_amount,
+    d.disclosure_id,
+    d.decision_no,
+    d.published_at,
+    d.withdrawn_at,
+    d.url,
+    d.fine_amount,
+    d.content
+  FROM numbered AS s
+  JOIN disclosures AS d
+    ON d.case_id = s.case_id
+  WHERE
+    d.published_at <= CAST($as_of AS TIMESTAMP)
+  UNION ALL
+  SELECT
+    s.case_id,
+    s.item_code,
+    s.dept_code,
+    s.source_system,
+    s.case_decision_no,
+    s.case_fine_amount,
+    d.disclosure_id,
+    d.decision_no,
+    d.published_at,
+    d.withdrawn_at,
+    d.url,
+    d.fine_amount,
+    d.content
+  FROM numbered AS s
+  JOIN disclosures AS d
+    ON d.decision_no = s.case_decision_no
+  WHERE
+    d.case_id IS NULL AND d.published_at <= CAST($as_of AS TIMESTAMP)
+), rows AS (
+  SELECT
+    p.case_id,
+    p.item_code,
+    p.dept_code,
+    p.source_system,
+    CONCAT(
+      COALESCE(
+        CAST(CONCAT(
+          '公示 ',
+          COALESCE(CAST(p.disclosure_id AS TEXT), ''),
+          '（',
+          COALESCE(CAST(STRFTIME(p.published_at, '%Y-%m-%d %H:%M') AS TEXT), ''),
+          '）'
+        ) AS TEXT),
+        ''
+      ),
+      '：',
+      COALESCE(
+        CAST(RTRIM(
+          CONCAT(
+            COALESCE(
+              CAST(CASE
+                WHEN NOT p.decision_no IS NOT DISTINCT FROM p.case_decision_no
+                THEN CONCAT(
+                  '决定书文号“',
+                  COALESCE(CAST(COALESCE(CAST(p.decision_no AS TEXT), '空') AS TEXT), ''),
+                  '”与办件“',
+                  COALESCE(CAST(COALESCE(CAST(p.case_decision_no AS TEXT), '空') AS TEXT), ''),
+                  '”不一致，'
+                )
+                ELSE ''
+              END AS TEXT),
+              ''
+            ),
+            COALESCE(
+              CAST(CASE
+                WHEN NOT p.fine_amount IS NOT DISTINCT FROM p.case_fine_amount
+                THEN CONCAT(
+                  '罚款金额“',
+                  COALESCE(CAST(COALESCE(CAST(p.fine_amount AS TEXT), '空') AS TEXT), ''),
+                  '”与办件“',
+                  COALESCE(CAST(COALESCE(CAST(p.case_fine_amount AS TEXT), '空') AS TEXT), ''),
+                  '”不一致，'
+                )
+                ELSE ''
+              END AS TEXT),
+              ''
+            )
+          ),
+          '，'
+        ) AS TEXT),
+        ''
+      )
+    ) AS clause,
+    JSON_OBJECT(
+      'disclosure_id', p.disclosure_id,
+      'published_at', p.published_at,
+      'url', p.url,
+      'decision_no', p.decision_no,
+      'fine_amount', p.fine_amount
+    ) AS detail,
+    p.published_at AS ord
+  FROM published AS p
+  WHERE
+    NOT p.decision_no IS NOT DISTINCT FROM p.case_decision_no
+    OR NOT p.fine_amount IS NOT DISTINCT FROM p.case_fine_amount
+), per_case AS (
+  SELECT
+    g.case_id,
+    g.item_code,
+    g.dept_code,
+    g.source_system,
+    LISTAGG(g.clause, '；'
+    ORDER BY
+      g.ord) AS text,
+    CAST(ARRAY_AGG(g.detail ORDER BY g.ord) AS JSON) AS details
+  FROM rows AS g
+  GROUP BY
+    g.case_id,
+    g.item_code,
+    g.dept_code,
+    g.source_system
+)
+SELECT
+  CAST($p3 AS TEXT) AS rule_id,
+  CAST($p4 AS INT) AS rule_version,
+  CAST($p5 AS TEXT) AS violation_code,
+  CAST(x.case_id AS TEXT) AS case_id,
+  CAST(x.item_code AS TEXT) AS item_code,
+  CAST(x.dept_code AS TEXT) AS dept_code,
+  CAST(x.source_system AS TEXT) AS source_system,
+  CAST('' AS TEXT) AS occurrence,
+  CAST($p2 AS TEXT) AS level,
+  CAST($p6 AS TEXT) AS category,
+  CAST($p7 AS TEXT) AS title,
+  CAST(CONCAT('', COALESCE(CAST(x.text AS TEXT), ''), '。') AS TEXT) AS message,
+  CAST(JSON_OBJECT('records', x.details) AS JSON) AS evidence,
+  CAST(NULL AS TIMESTAMP) AS due_at,
+  CAST(NULL AS INT) AS days_overdue,
+  CAST(NULL AS INT) AS days_left
+FROM per_case AS x
