@@ -27,7 +27,7 @@ from ingest.readers.inline import reference_digest, reference_name, reference_pa
 from ingest.recognise import Match, check_columns, recognise
 from ingest.sources import SourceFile, expand, fingerprint, sniff
 from ingest.steps import Context
-from ingest.sql import Params, ident
+from ingest.sql import Params, first, ident
 from sunlight.config import Settings
 from sunlight.errors import IngestError, Location
 
@@ -188,7 +188,7 @@ def _first_rows(con: duckdb.DuckDBPyConnection, stage: Stage, part: PartSpec, st
         f"SELECT min(_row) FROM {ident(stage.table)} WHERE _err IS NULL AND {key} IS NOT NULL GROUP BY {key})",
         params.values,
     )
-    row = con.execute(f"SELECT count(*) FROM {ident(table)}").fetchone()
+    row = first(con, f"SELECT count(*) FROM {ident(table)}")
     return Stage(table, stage.columns, int(row[0]) if row else 0, stage.typed_cells)
 
 

@@ -24,7 +24,7 @@ from ingest.fields import FOLDED, TARGETS, Kind
 from ingest.parts import PartSpec
 from ingest.readers.base import Stage
 from ingest.relations import AlreadyLoaded, DuplicateInFile, KnownCase, KnownItem
-from ingest.sql import Params, ident, join, run
+from ingest.sql import Params, first, ident, join, run
 from ingest.steps import Check, Context, Convert, Required, Step, ValueMap, d, f, v
 
 FULLWIDTH = "".join(chr(c) for c in range(0xFF10, 0xFF1A)) + "".join(chr(c) for c in range(0xFF21, 0xFF3B)) \
@@ -196,7 +196,7 @@ def load_part(con: duckdb.DuckDBPyConnection, ctx: Context) -> PartResult:
                     f" {failed} AND n.{d('case_id')} IS NOT NULL", ctx.params.values)
     if spec.record == "events":
         con.execute(f"INSERT INTO {TOUCHED} SELECT DISTINCT {d('case_id')} FROM {ident(norm)} WHERE _fail IS NULL")
-    counts = con.execute(f"SELECT count(*), count(*) FILTER (WHERE _fail IS NULL) FROM {ident(norm)}").fetchone()
+    counts = first(con, f"SELECT count(*), count(*) FILTER (WHERE _fail IS NULL) FROM {ident(norm)}")
     con.execute(f"DROP TABLE {ident(norm)}")
     if vocab:
         con.execute(f"DROP TABLE {ident(vocab)}")

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 import duckdb
 
+from ingest.sql import first
 from ingest.fields import TARGETS
 
 
@@ -31,7 +32,7 @@ class QuarantinedRow:
 
 
 def count_rows(con: duckdb.DuckDBPyConnection, file_name: str | None = None) -> int:
-    row = con.execute("SELECT count(*) FROM quarantine WHERE $f IS NULL OR file_name = $f", {"f": file_name}).fetchone()
+    row = first(con, "SELECT count(*) FROM quarantine WHERE $f IS NULL OR file_name = $f", {"f": file_name})
     return int(row[0]) if row else 0
 
 

@@ -50,3 +50,10 @@ def run(con: duckdb.DuckDBPyConnection, sql: str, values: dict[str, Any] | None 
     """Execute ``sql`` with the parameters it uses (DuckDB refuses unused named parameters)."""
     used = set(_PLACEHOLDER.findall(sql))
     return con.execute(sql, {k: x for k, x in (values or {}).items() if k in used})
+
+
+def first(con: duckdb.DuckDBPyConnection, sql: str, values: dict[str, Any] | list[Any] | None = None) -> tuple[Any, ...] | None:
+    """The first row of ``sql`` (the result is read to its end, so the connection is free again)."""
+    cursor = run(con, sql, values) if isinstance(values, dict) or values is None else con.execute(sql, values)
+    rows = cursor.fetchall()
+    return rows[0] if rows else None

@@ -19,6 +19,7 @@ from typing import Any
 
 import duckdb
 
+from ingest.sql import first
 from ingest.normalise import TOUCHED
 from sunlight import __version__
 from sunlight.calendar import ensure_calendar
@@ -38,7 +39,7 @@ def local_now(settings: Settings) -> dt.datetime:
 
 
 def start_load(con: duckdb.DuckDBPyConnection, settings: Settings) -> int:
-    row = con.execute("SELECT nextval('load_seq')").fetchone()
+    row = first(con, "SELECT nextval('load_seq')")
     assert row is not None
     load_id = int(row[0])
     con.execute("INSERT INTO loads (load_id, started_at, status, timezone, version) VALUES (?, ?, 'committed', ?, ?)",
@@ -52,9 +53,9 @@ def finish_load(con: duckdb.DuckDBPyConnection, load_id: int, settings: Settings
 
 def previous(con: duckdb.DuckDBPyConnection, file_name: str) -> Previous | None:
     """The last load that loaded (or replaced) ``file_name``."""
-    row = con.execute(
-        "SELECT load_id, sha256 FROM load_files WHERE file_name = ? AND outcome IN ('loaded', 'replaced')"
-        " ORDER BY load_id DESC LIMIT 1", [file_name]).fetchone()
+    row = first(
+        con, "SELECT load_id, sha256 FROM load_files WHERE file_name = ? AND outcome IN ('loaded', 'replaced')"
+        " ORDER BY load_id DESC LIMIT 1", [file_name])
     return Previous(int(row[0]), str(row[1])) if row else None
 
 
@@ -63,7 +64,7 @@ def delete_file_rows(con: duckdb.DuckDBPyConnection, file_name: str) -> int:
     con.execute(f"INSERT INTO {TOUCHED} SELECT DISTINCT case_id FROM events WHERE source_file = ?", [file_name])
     deleted = 0
     for table in CANONICAL_TABLES:
-        row = con.execute(f"DELETE FROM {table} WHERE source_file = ?", [file_name]).fetchone()
+        row = first(con, f"DELETE FROM {table} WHERE source_file = ?", [file_name])
         deleted += int(row[0]) if row else 0
     con.execute("DELETE FROM quarantine WHERE file_name = ?", [file_name])
     return deleted
@@ -91,20 +92,20 @@ def renumber(con: duckdb.DuckDBPyConnection) -> int:
                  LEFT JOIN load_files f ON f.load_id = e.load_id AND f.file_name = e.source_file) AS r
            WHERE events.event_id = r.event_id AND events.seq <> r.seq"""
     )
-    row = con.execute("SELECT count(*) FROM _ingest_touched_cases").fetchone()
+    row = first(con, "SELECT count(*) FROM _ingest_touched_cases")
     con.execute("DROP TABLE _ingest_touched_cases")
     return int(row[0]) if row else 0
 
 
 def date_range(con: duckdb.DuckDBPyConnection, load_id: int) -> tuple[dt.date, dt.date] | None:
     """First and last local date of the times loaded by ``load_id``."""
-    row = con.execute(
-        """SELECT min(x)::DATE, max(x)::DATE FROM (
+    row = first(
+        con, """SELECT min(x)::DATE, max(x)::DATE FROM (
              SELECT unnest([submitted_at, accepted_at, closed_at]) AS x FROM cases WHERE load_id = $l
              UNION ALL SELECT ts FROM events WHERE load_id = $l
              UNION ALL SELECT unnest([published_at, withdrawn_at]) FROM disclosures WHERE load_id = $l)""",
         {"l": load_id},
-    ).fetchone()
+    )
     if row is None or row[0] is None:
         return None
     return row[0], row[1]

@@ -69,10 +69,22 @@ class Stager:
         return f"_ingest_{kind}_{next(self._names)}"
 
     def reset_side(self) -> None:
-        """Drop everything on the side connection (after a file is staged or refused)."""
+        """Drop every table of the side connection (after a file is staged or refused)."""
+        if self._side is None:
+            return
+        try:
+            tables = self._side.execute("SELECT database_name, schema_name, table_name FROM duckdb_tables()").fetchall()
+            for database, schema, name in tables:
+                self._side.execute(f"DROP TABLE IF EXISTS {ident(database)}.{ident(schema)}.{ident(name)}")
+        except duckdb.Error:
+            self._side.close()
+            self._side = None
+
+    def close(self) -> None:
         if self._side is not None:
             self._side.close()
             self._side = None
+        self._tmp.cleanup()
 
     def transfer(self, query: str, params: dict[str, Any] | None = None) -> str:
         """Run ``query`` on the side connection and store its result as a main-connection temp table."""
@@ -103,9 +115,6 @@ class Stager:
     def drop(self, table: str) -> None:
         self.con.execute(f"DROP TABLE IF EXISTS {ident(table)}")
 
-    def close(self) -> None:
-        self.reset_side()
-        self._tmp.cleanup()
 
 
 def stage_schema(count: int, extra: Iterable[str] = ()) -> pa.Schema:

@@ -22,7 +22,7 @@ import duckdb
 from ingest.mapping import FileEntry, LogEntry, _TableEntry
 from ingest.readers.base import Stage, Stager
 from ingest.sources import HEAD_BYTES, SourceFile
-from ingest.sql import Params, ident
+from ingest.sql import Params, first, ident
 
 TRANSCODED = {"gbk": "gb18030", "gb18030": "gb18030"}
 FIX_HINT = "修正或重新导出该文件后再次载入（同名文件会替换上次载入的内容）"
@@ -144,7 +144,7 @@ class CsvReader:
             nulls = ", ".join(f"NULL::VARCHAR AS {ident(n)}" for n in names)
             query += f" UNION ALL SELECT _row, _err, _hint, _raw, {nulls} FROM {ident(bad_rows)}"
         table = stager.transfer(query, params.values)
-        count = side.execute(f"SELECT count(*) FROM {ident(raw)}").fetchone()
+        count = first(side, f"SELECT count(*) FROM {ident(raw)}")
         rows = int(count[0] if count else 0) + len(reject_rows)
         notes = [f"{len(reject_rows)} 行无法按列拆分"] if reject_rows else []
         if bad_bytes:

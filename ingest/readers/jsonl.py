@@ -18,7 +18,7 @@ import duckdb
 from ingest.mapping import FileEntry, LogEntry, _TableEntry
 from ingest.readers.base import Stage, Stager
 from ingest.sources import HEAD_BYTES, SourceFile
-from ingest.sql import Params, ident
+from ingest.sql import Params, first, ident
 
 SAMPLE_LINES = 200
 FIX_HINT = "修正或重新导出该文件后再次载入（同名文件会替换上次载入的内容）"
@@ -96,6 +96,6 @@ class JsonLinesReader:
         )
         names = [f"c{i}" for i in range(1, len(wanted) + 1)]
         table = stager.transfer(f"SELECT * FROM {ident(extracted)}")
-        count = side.execute(f"SELECT count(*) FROM {ident(extracted)}").fetchone()
+        count = first(side, f"SELECT count(*) FROM {ident(extracted)}")
         stager.reset_side()
         return {"": Stage(table, dict(zip(wanted, names, strict=True)), int(count[0] if count else 0))}

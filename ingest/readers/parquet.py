@@ -13,7 +13,7 @@ import duckdb
 from ingest.mapping import FileEntry
 from ingest.readers.base import Stage, Stager
 from ingest.sources import SourceFile
-from ingest.sql import ident
+from ingest.sql import first, ident
 
 FIX_HINT = "从平台重新导出该 Parquet 文件后再载入"
 NESTED = ("[]", "STRUCT", "MAP", "UNION")
@@ -59,7 +59,7 @@ class ParquetReader:
         except duckdb.Error as exc:
             raise source.refuse(f"Parquet 文件无法读取：{str(exc).splitlines()[0]}", FIX_HINT) from None
         table = stager.transfer(f"SELECT * FROM {ident(staged)}")
-        count = side.execute(f"SELECT count(*) FROM {ident(staged)}").fetchone()
+        count = first(side, f"SELECT count(*) FROM {ident(staged)}")
         stager.reset_side()
         columns: dict[str, str] = {}
         for (col, _), name in zip(schema, names, strict=True):
