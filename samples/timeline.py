@@ -55,6 +55,7 @@ def assign_times(
     events: list[Event] = []
     prev_day: dt.date | None = None
     prev_t = 0
+    prev_activity = ""
     group_times: list[int] = []
     for step in steps:
         day = step.day if step.day is not None else cal.day(step.idx)
@@ -78,13 +79,15 @@ def assign_times(
             t = free
         else:
             tie = step.tie if step.tie is not None else rng.random() < tie_rate
+            if step.activity == prev_activity:
+                tie = False  # two identical rows at one time would read as a duplicate export row
             if tie:
                 t = prev_t
             else:
                 t = free if free > prev_t else prev_t + rng.randint(60, 1200)
         if not first_of_day:
             t = max(t, prev_t)
-            if step.tie is False and t - t % 60 <= prev_t:
+            if (step.tie is False or step.activity == prev_activity) and t - t % 60 <= prev_t:
                 t = prev_t + 60
         t = min(t, LAST_SECONDS)
         if whole_minutes:
@@ -92,7 +95,7 @@ def assign_times(
         ts = dt.datetime(day.year, day.month, day.day, t // 3600, t % 3600 // 60, t % 60)
         events.append(Event(step.activity, ts, step.actor, step.officers, step.doc_type, step.doc_no,
                             step.amount, step.note))
-        prev_day, prev_t = day, t
+        prev_day, prev_t, prev_activity = day, t, step.activity
     return events
 
 
