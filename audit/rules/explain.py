@@ -50,9 +50,17 @@ def _deadline(rule: DeadlineRule) -> str:
         fb = start.fallback
         text += (f"（“{activity_label(fb.late)}”晚于“{activity_label(fb.activity)}”{fb.after_more_than}个工作日以上的，"
                  f"自“{activity_label(fb.activity)}”起算）")
-    stops = "或".join(f"“{activity_label(a)}”" for a in rule.stop.activities)
-    text += f"，至其后第一个{stops}止"
-    if rule.judge == "open":
+    if rule.skip_cases_with:
+        skipped = "、".join(f"“{activity_label(a)}”" for a in rule.skip_cases_with)
+        text += f"（已有{skipped}的办件不判）"
+    if rule.stop is None:
+        text += "，至审计时点止"
+    else:
+        stops = "或".join(f"“{activity_label(a)}”" for a in rule.stop.activities)
+        text += f"，至其后第一个{stops}止"
+    if rule.stop is None:
+        pass
+    elif rule.judge == "open":
         text += "（只看尚未出现该环节的在办件，以审计时点为止）"
     elif rule.judge == "stopped":
         text += "（只看已出现该环节的办件）"
