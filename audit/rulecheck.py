@@ -112,32 +112,60 @@ class Outcome:
         return not self.problems
 
 
+def table_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
+    rows = con.execute("SELECT column_name FROM information_schema.columns WHERE table_name = ? "
+                       "ORDER BY ordinal_position", [table]).fetchall()
+    return [r[0] for r in rows]
+
+
+def load_rows(con: duckdb.DuckDBPyConnection, tables: dict[str, list[dict[str, Any]]],
+              columns: Callable[[str], list[str]] | None = None) -> None:
+    """Insert ``given_tables`` output; a column the table lacks is a ValueError naming it."""
+    for table in GIVEN_TABLES:
+        known = columns(table) if columns else table_columns(con, table)
+        for row in tables[table]:
+            unknown = sorted(set(row) - set(known))
+            if unknown:
+                raise ValueError(f"表 {table} 没有列 {', '.join(unknown)}")
+            names = list(row)
+            insert = exp.insert(exp.Values(expressions=[exp.Tuple(expressions=[exp.Placeholder() for _ in names])]),
+                                table, columns=names)
+            con.execute(insert.sql(dialect="duckdb"), [row[n] for n in names])
+
+
+_CALENDARS: dict[tuple[int, int, Path | None], list[list[Any]]] = {}
+
+
+def _load_calendar(con: duckdb.DuckDBPyConnection, years: range, override: Path | None) -> None:
+    """Fill the calendar table; built once per process and year range, then copied in one
+    statement (building it row by row takes a second or two)."""
+    key = (years.start, years.stop, override)
+    if key not in _CALENDARS:
+        cal.ensure_calendar(con, dt.date(years.start, 1, 1), dt.date(years.stop - 1, 12, 31), override)
+        rows = con.execute("SELECT day, is_workday, workday_no, holiday, source, version FROM calendar "
+                           "ORDER BY day").fetchall()
+        _CALENDARS[key] = [list(column) for column in zip(*rows)]
+        return
+    columns = _CALENDARS[key]
+    con.execute("INSERT INTO calendar SELECT unnest($1), unnest($2), unnest($3), unnest($4), unnest($5), "
+                "unnest($6)", columns)
+
+
 class Sandbox:
     """A migrated in-memory database with a working-day calendar, for inline tests."""
 
     def __init__(self, years: range = range(2024, 2027), calendar_override: Path | None = None):
         self.con = db.memory()
-        cal.ensure_calendar(self.con, dt.date(years.start, 1, 1), dt.date(years.stop - 1, 12, 31), calendar_override)
+        _load_calendar(self.con, years, calendar_override)
         self._columns: dict[str, list[str]] = {}
 
     def columns(self, table: str) -> list[str]:
         if table not in self._columns:
-            rows = self.con.execute("SELECT column_name FROM information_schema.columns WHERE table_name = ? "
-                                    "ORDER BY ordinal_position", [table]).fetchall()
-            self._columns[table] = [r[0] for r in rows]
+            self._columns[table] = table_columns(self.con, table)
         return self._columns[table]
 
     def load(self, tables: dict[str, list[dict[str, Any]]]) -> None:
-        for table in GIVEN_TABLES:
-            known = self.columns(table)
-            for row in tables[table]:
-                unknown = sorted(set(row) - set(known))
-                if unknown:
-                    raise ValueError(f"表 {table} 没有列 {', '.join(unknown)}")
-                names = list(row)
-                insert = exp.insert(exp.Values(expressions=[exp.Tuple(expressions=[exp.Placeholder() for _ in names])]),
-                                    table, columns=names)
-                self.con.execute(insert.sql(dialect="duckdb"), [row[n] for n in names])
+        load_rows(self.con, tables, self.columns)
 
     def run(self, rule: RuleBase, test: RuleTest, engine: Engine = duckdb_engine) -> Outcome:
         outcome = Outcome(rule.id, test.name)
