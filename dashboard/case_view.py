@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboard import labels
+from dashboard import charts, labels
 from dashboard.queries.cases import PAUSES, CaseView
 from dashboard.viewer import Viewer
 
@@ -35,6 +35,8 @@ def legend(view: CaseView) -> None:
         parts.append(f"◆ 为延期（{len(view.extensions)} 次，首次延期计入）")
     parts.append("虚线：截止日期（黑）、转为黄牌（黄）、转为红牌（红）、审计时点（青）")
     st.caption("；".join(parts) + "。")
+    for _, mark in charts.offscale_marks(view).iterrows():
+        st.caption(f"图外：{mark['说明']}（{pd.Timestamp(mark['时间']):%Y-%m-%d %H:%M}）")
     for pause in view.pauses:
         end = f"{pause.end:%Y-%m-%d %H:%M}" if pause.end is not None else "尚未结束"
         st.caption(f"{PAUSES[pause.kind][1]}：{pause.start:%Y-%m-%d %H:%M} 至 {end}")

@@ -37,14 +37,15 @@ def weekly_trend(df: pd.DataFrame) -> alt.TopLevelMixin:
     return _config(chart)
 
 
-def by_department(df: pd.DataFrame) -> alt.TopLevelMixin:
-    """Open red and yellow flags per department, worst first."""
+def by_department(df: pd.DataFrame, *, top: int = 15) -> alt.TopLevelMixin:
+    """Open red and yellow flags per department: the ``top`` departments with the most."""
+    df = df[(df["red"] + df["yellow"]) > 0].sort_values(["red", "yellow"], ascending=False).head(top)
     long = df.melt(id_vars=["dept_code", "dept_name"], value_vars=["red", "yellow"], var_name="level",
                    value_name="flags")
     data = _with_level_label(long).rename(columns={"dept_name": "部门", "flags": "在牌数"})
     order = list(df.sort_values(["red", "yellow"], ascending=False)["dept_name"])
     chart = alt.Chart(data).mark_bar().encode(
-        y=alt.Y("部门:N", sort=order, title=None),
+        y=alt.Y("部门:N", sort=order, title=None, axis=alt.Axis(labelLimit=240)),
         x=alt.X("在牌数:Q", title="在牌预警数", stack=True),
         color=alt.Color("级别:N", scale=LEVEL_SCALE, title="级别"),
         tooltip=["部门:N", "级别:N", "在牌数:Q"],
@@ -76,7 +77,8 @@ def rule_hits(df: pd.DataFrame) -> alt.TopLevelMixin:
 
 def case_timeline(view: CaseView) -> alt.TopLevelMixin:
     """Steps by seq (y) over time (x); pauses shaded; extension, due dates and the yellow/red moments
-    drawn as vertical lines."""
+    drawn as vertical lines. Marks far after the case (a flag first raised by a later audit) are
+    left out of the picture and listed by :func:`offscale_marks`."""
     events = view.events.copy()
     events["步骤"] = [f"{seq:02d} {labels.label(labels.ACTIVITIES, a)}" for seq, a in zip(events["seq"], events["activity"],
                                                                                        strict=True)]
@@ -87,14 +89,15 @@ def case_timeline(view: CaseView) -> alt.TopLevelMixin:
     events["类型"] = ["延期" if a == "EXTEND" else "暂停/恢复" if a in _PAUSE_CODES else "办理环节"
                     for a in events["activity"]]
     order = list(events["步骤"])
-    end_of_view = _end_of_view(view)
-    y = alt.Y("步骤:N", sort=order, title=None, axis=alt.Axis(labelLimit=220))
-    x_scale = alt.Scale(domain=[_start_of_view(view).isoformat(), end_of_view.isoformat()])
-    x = alt.X("时间:T", title="时间", scale=x_scale, axis=alt.Axis(format="%m-%d"))
+    start, end = timeline_window(view)
+    y = alt.Y("步骤:N", sort=order, title=None, axis=alt.Axis(labelLimit=220, labelOverlap=False))
+    x_scale = alt.Scale(domain=[start.isoformat(), end.isoformat()])
+    x = alt.X("时间:T", title="时间", scale=x_scale, axis=alt.Axis(format="%Y-%m-%d", labelAngle=0))
     layers: list[alt.Chart] = []
 
     pauses = pd.DataFrame([
-        {"开始": p.start, "结束": p.end or end_of_view, "期间": PAUSES[p.kind][1] + ("（未结束）" if p.end is None else "")}
+        {"开始": p.start, "结束": min(pd.Timestamp(p.end or end), pd.Timestamp(end)),
+         "期间": PAUSES[p.kind][1] + ("（未结束）" if p.end is None else "")}
         for p in view.pauses
     ])
     if not pauses.empty:
@@ -102,31 +105,30 @@ def case_timeline(view: CaseView) -> alt.TopLevelMixin:
             x=alt.X("开始:T", scale=x_scale), x2="结束:T", tooltip=["期间:N", "开始:T", "结束:T"]))
 
     line = alt.Chart(events).mark_line(color="#9ecae1", strokeWidth=1.5).encode(x=x, y=y, order="seq:Q")
-    points = alt.Chart(events).mark_point(filled=True, size=90).encode(
+    kinds = ["办理环节", "暂停/恢复", "延期"]
+    points = alt.Chart(events).mark_point(filled=True, size=110).encode(
         x=x, y=y,
-        color=alt.Color("类型:N", scale=alt.Scale(domain=["办理环节", "暂停/恢复", "延期"],
-                                                range=["#1f77b4", "#7f7f7f", "#9467bd"]), title="环节类型"),
-        shape=alt.Shape("类型:N", scale=alt.Scale(domain=["办理环节", "暂停/恢复", "延期"],
-                                                range=["circle", "square", "diamond"]), legend=None),
+        color=alt.Color("类型:N", scale=alt.Scale(domain=kinds, range=["#1f77b4", "#7f7f7f", "#9467bd"]),
+                        title="环节", legend=alt.Legend(orient="bottom")),
+        shape=alt.Shape("类型:N", scale=alt.Scale(domain=kinds, range=["circle", "square", "diamond"]), legend=None),
         tooltip=["seq:Q", "活动:N", "时间:T", "文书:N"],
     )
     layers += [line, points]
 
     marks = timeline_marks(view)
+    marks = marks[(marks["时间"] >= pd.Timestamp(start)) & (marks["时间"] <= pd.Timestamp(end))]
     if not marks.empty:
+        color = alt.Color("标记:N", scale=alt.Scale(domain=list(_MARK_COLORS), range=list(_MARK_COLORS.values())),
+                          title="标记", legend=alt.Legend(orient="bottom"))
         rules = alt.Chart(marks).mark_rule(strokeWidth=2, strokeDash=[6, 3]).encode(
-            x=alt.X("时间:T", scale=x_scale),
+            x=alt.X("时间:T", scale=x_scale), color=color, tooltip=["标记:N", "时间:T", "说明:N"])
+        texts = alt.Chart(marks).mark_text(align="left", dx=4, dy=-4, fontSize=12, baseline="bottom").encode(
+            x=alt.X("时间:T", scale=x_scale), y=alt.value(0), text="标记:N",
             color=alt.Color("标记:N", scale=alt.Scale(domain=list(_MARK_COLORS), range=list(_MARK_COLORS.values())),
-                            title="标记"),
-            tooltip=["标记:N", "时间:T", "说明:N"],
-        )
-        texts = alt.Chart(marks).mark_text(align="left", dx=4, dy=-6, fontSize=11, baseline="top").encode(
-            x=alt.X("时间:T", scale=x_scale), y=alt.value(2), text="标记:N",
-            color=alt.Color("标记:N", scale=alt.Scale(domain=list(_MARK_COLORS),
-                                                    range=list(_MARK_COLORS.values())), legend=None))
+                            legend=None))
         layers += [rules, texts]
     chart = alt.layer(*layers).resolve_scale(color="independent").properties(
-        height=max(220, 30 * len(order)), title="办件时间轴（按环节序号）")
+        height=150 + 34 * len(order), title=alt.TitleParams("办件时间轴（按环节序号）", anchor="start", offset=18))
     return _config(chart)
 
 
@@ -153,18 +155,26 @@ def timeline_marks(view: CaseView) -> pd.DataFrame:
     return df.drop_duplicates(subset=["标记", "时间"])
 
 
-def _start_of_view(view: CaseView) -> dt.datetime:
-    first = pd.Timestamp(view.events["ts"].min()) if not view.events.empty else pd.Timestamp.now()
-    return (first - pd.Timedelta(days=1)).to_pydatetime()
-
-
-def _end_of_view(view: CaseView) -> dt.datetime:
-    candidates = [pd.Timestamp(view.events["ts"].max())] if not view.events.empty else []
-    marks = timeline_marks(view)
-    if not marks.empty:
-        candidates.append(pd.Timestamp(marks["时间"].max()))
+def timeline_window(view: CaseView) -> tuple[dt.datetime, dt.datetime]:
+    """The time span the chart shows: the case's steps, pauses and due dates (and the audit time
+    while the case is open), with a little room either side."""
+    stamps = [pd.Timestamp(t) for t in view.events["ts"]] if not view.events.empty else [pd.Timestamp.now()]
     for pause in view.pauses:
-        if pause.end is None and view.as_of is not None:
-            candidates.append(pd.Timestamp(view.as_of))
-    end = max(candidates) if candidates else pd.Timestamp.now()
-    return (end + pd.Timedelta(days=2)).to_pydatetime()
+        stamps.append(pd.Timestamp(pause.start))
+        if pause.end is not None:
+            stamps.append(pd.Timestamp(pause.end))
+    for due in view.flags.get("due_at", pd.Series(dtype="datetime64[ns]")).dropna():
+        stamps.append(pd.Timestamp(due))
+    closed = view.case.get("closed_at")
+    if view.as_of is not None and (closed is None or pd.isna(closed)):
+        stamps.append(pd.Timestamp(view.as_of))
+    first, last = min(stamps), max(stamps)
+    pad = max(pd.Timedelta(days=1), (last - first) * 0.05)
+    return (first - pad).to_pydatetime(), (last + pad).to_pydatetime()
+
+
+def offscale_marks(view: CaseView) -> pd.DataFrame:
+    """Marks outside the chart's window, e.g. a flag raised by an audit long after the case closed."""
+    start, end = timeline_window(view)
+    marks = timeline_marks(view)
+    return marks[(marks["时间"] < pd.Timestamp(start)) | (marks["时间"] > pd.Timestamp(end))]

@@ -8,7 +8,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from dashboard import actions_ui, data, labels, session
+from dashboard import actions_ui, data, labels, session, tables
 from dashboard.queries.scope import Page, PageOf
 from dashboard.store import ActionService, Database
 from dashboard.viewer import Viewer
@@ -41,7 +41,7 @@ def flag_table(df: pd.DataFrame) -> pd.DataFrame:
     out["level"] = [labels.label(labels.LEVELS, v) for v in out["level"]]
     out["state"] = [labels.label(labels.STATES, v) for v in out["state"]]
     out["source_system"] = [labels.label(labels.PLATFORMS, v) for v in out["source_system"]]
-    return out[[c for c in FLAG_COLUMNS if c in out.columns]].rename(columns=FLAG_COLUMNS)
+    return tables.blank_missing(out[[c for c in FLAG_COLUMNS if c in out.columns]]).rename(columns=FLAG_COLUMNS)
 
 
 def show_flag_table(page: PageOf, *, key: str) -> None:

@@ -89,11 +89,11 @@ def public_list(db: Database, viewer: Viewer, flt: DisclosureFilter, *, key: str
     table = pd.DataFrame({
         "决定文号": _text(rows["decision_no"]), "部门": _text(rows["dept_name"]), "事项": _text(rows["item_name"]),
         "当事人": _text(rows["party"]), "罚款(元)": _money(rows["fine_amount"]), "决定日期": _day(rows["decided_at"]),
-        "公示日期": _day(rows["published_at"]), "用时(工作日)": _count(rows["lag_days"]),
-        "公示情况": [labels.label(labels.DISCLOSURE_STATUS, s) for s in rows["status"]],
+        "公示日期": _day(rows["published_at"]), "用时": _count(rows["lag_days"]),
+        "情况": [labels.label(labels.DISCLOSURE_STATUS_SHORT, s) for s in rows["status"]],
         "公示内容": _text(rows["content"]),
     })
     styled = table.style.apply(lambda frame: _status_style(frame, rows["status"]), axis=None).hide(axis="index")
     # A static table: every cell is text on the page (readable by screen readers, find and print).
     st.table(styled)
-    st.caption("黄色：超期公示；红色：超期未公示。")
+    st.caption("用时按工作日计（法定节假日不计，调休上班日计入）。黄色：超期公示；红色：超期未公示。")

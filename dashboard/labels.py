@@ -78,6 +78,8 @@ DISCLOSURE_STATUS: dict[str, str] = {
     "waiting": "待公示（未超期）",
 }
 
+DISCLOSURE_STATUS_SHORT: dict[str, str] = {"on_time": "按时", "late": "超期", "missing": "未公示", "waiting": "待公示"}
+
 
 def label(mapping: dict[str, str], code: object) -> str:
     """The Chinese label of ``code``, or the code itself when unknown."""

@@ -19,7 +19,7 @@ from dashboard.store import Database
 
 
 def _rules_dir() -> Path:
-    from audit.rules.loader import default_rules_dir
+    from audit.rules import default_rules_dir
     from sunlight.config import load_settings
 
     try:
@@ -36,15 +36,15 @@ def _pack_stamp(directory: Path) -> str:
 
 @st.cache_data(ttl=600, show_spinner=False)
 def _pack_rows(directory: str, stamp: str) -> list[dict[str, Any]]:
-    from audit.rules import explain, loader
+    from audit.rules import ErrorPolicy, explain, load_pack
 
-    pack = loader.load_pack(Path(directory), policy=loader.ErrorPolicy.COLLECT)
+    pack = load_pack(Path(directory), policy=ErrorPolicy.COLLECT)
     rows = []
     for rule in pack.rules:
         source = pack.sources.get(rule.id)
         rows.append({
             "rule_id": rule.id, "version": rule.version, "title": rule.title, "category": rule.category,
-            "kind": rule.kind, "sentence": explain.explain(rule), "description": rule.description,
+            "kind": rule.kind, "sentence": explain(rule), "description": rule.description,
             "legal_basis": list(rule.legal_basis), "rectification": rule.rectification,
             "detects": list(rule.detects), "batch_only": rule.batch_only,
             "effective_from": rule.effective_from.isoformat(),

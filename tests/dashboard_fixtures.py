@@ -472,3 +472,31 @@ def scalar(fx: Fixture, sql: str, params: list[object] | None = None) -> object:
     finally:
         con.close()
     return None if row is None else row[0]
+
+
+# --- the real chain: generate a small district, ingest it, audit it ---------------------------------
+
+@dataclass(frozen=True)
+class Chain:
+    path: Path
+    as_of: str
+    out_dir: Path
+
+
+def build_chain(folder: Path, *, cases: int = 300, seed: int = 7) -> Chain:
+    """``sunlight generate`` → ``sunlight ingest`` → ``sunlight audit`` into ``folder/district.duckdb``."""
+    import subprocess
+    import sys
+
+    out, path = folder / "sample", folder / "district.duckdb"
+
+    def run(*args: str, ok: tuple[int, ...] = (0,)) -> None:
+        done = subprocess.run([sys.executable, "-m", "sunlight", *args], capture_output=True, text=True,
+                              timeout=900, cwd=Path(__file__).resolve().parents[1])
+        assert done.returncode in ok, f"sunlight {' '.join(args)} exited {done.returncode}:\n{done.stderr[-3000:]}"
+
+    run("generate", str(out), "--cases", str(cases), "--seed", str(seed))
+    as_of = json.loads((out / "truth" / "manifest.json").read_text(encoding="utf-8"))["as_of"]
+    run("ingest", str(out / "exports"), "--db", str(path), ok=(0, 10))
+    run("audit", "--db", str(path), "--as-of", as_of, ok=(0, 10))
+    return Chain(path, as_of, out)

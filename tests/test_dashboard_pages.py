@@ -46,7 +46,7 @@ def test_overview_counts_and_changes(fixture_db: Fixture) -> None:
 def test_flags_page_is_sorted_by_urgency_and_paged(fixture_db: Fixture) -> None:
     at = app(INSPECTOR, page="app_pages/flags.py")
     table = frame(at, "超期(天)")
-    overdue = [int(v) for v in table["超期(天)"].dropna()]
+    overdue = [int(v) for v in table["超期(天)"] if v != ""]
     assert overdue == sorted(overdue, reverse=True)
     assert overdue[0] == scalar(fixture_db, "SELECT max(days_overdue) FROM flags")
     total = scalar(fixture_db, "SELECT count(*) FROM flags WHERE active AND state IN ('open', 'acknowledged', 'rectifying')")
@@ -54,7 +54,7 @@ def test_flags_page_is_sorted_by_urgency_and_paged(fixture_db: Fixture) -> None:
     at.multiselect(key="flt_level").set_value(["yellow"]).run()
     table = frame(at, "超期(天)")
     assert set(table["级别"]) == {"黄牌"}
-    left = [int(v) for v in table["剩余(天)"]]
+    left = [int(v) for v in table["剩余(天)"] if v != ""]
     assert left == sorted(left)
 
 
@@ -154,9 +154,20 @@ def test_runs_page_paginates_quarantine(fixture_db: Fixture, monkeypatch: pytest
 
 
 def test_rules_page_lists_rules_with_hits(fixture_db: Fixture) -> None:
+    from audit.rules import default_rules_dir, load_pack
+
+    pack = load_pack(default_rules_dir())
     at = app(INSPECTOR, page="app_pages/rules.py")
+    assert not at.warning, [w.value for w in at.warning]
+    labels = [e.label for e in at.expander]
+    assert len(labels) == len(pack)
+    promised = next(label for label in labels if label.startswith("T_PROMISED｜"))
+    hits = scalar(fixture_db, "SELECT count(*) FROM flags WHERE rule_id = 'T_PROMISED'")
+    assert promised.endswith(f"命中 {hits}")
     body = texts(at)
-    assert "T_PROMISED" in body and "受理至决定超过承诺时限" in body
+    assert "检查内容" in body and "法律依据" in body
+    if any(rule.tests for rule in pack):
+        assert "内嵌测试" in body
 
 
 def test_login_as_inspector_and_log_out(fixture_db: Fixture) -> None:

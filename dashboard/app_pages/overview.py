@@ -22,10 +22,13 @@ c3.metric("督办中", totals["rectifying"])
 left, right = st.columns(2)
 with left:
     st.subheader("各部门在牌预警")
-    if info["by_department"].empty:
-        st.info("暂无部门数据。")
+    with_flags = info["by_department"][(info["by_department"]["red"] + info["by_department"]["yellow"]) > 0]
+    if with_flags.empty:
+        st.info("各部门均无在牌预警。")
     else:
-        st.altair_chart(charts.by_department(info["by_department"]), width="stretch", key="chart_dept")
+        st.altair_chart(charts.by_department(with_flags), width="stretch", key="chart_dept")
+        if len(with_flags) > 15:
+            st.caption(f"共 {len(with_flags)} 个部门有在牌预警，图中为最多的 15 个。")
 with right:
     st.subheader("按类别")
     if info["by_category"].empty:

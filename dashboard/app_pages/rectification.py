@@ -26,7 +26,8 @@ if viewer.is_inspector:
         "dept_code": "部门编码", "dept_name": "部门", "red": "在牌红牌", "yellow": "在牌黄牌",
         "awaiting": "待反馈督办", "answered": "待验收督办", "overdue": "反馈逾期"}),
         hide_index=True, width="stretch", key="rect_summary")
-    dept = st.selectbox("部门", list(names), format_func=lambda c: f"{names[c]}（{c}）", key="rect_dept")
+    ranked = [c for c in summary["dept_code"] if c in names]  # most overdue feedback, then most red, first
+    dept = st.selectbox("部门", ranked, format_func=lambda c: f"{names[c]}（{c}）", key="rect_dept")
 else:
     dept = viewer.dept_code or ""
     st.markdown(f"**{names.get(dept, dept)}** 的整改清单")

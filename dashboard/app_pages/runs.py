@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import components, data, labels, session
+from dashboard import components, data, labels, session, tables
 
 db, viewer = session.database(), session.viewer()
 st.title("运行与数据质量")
@@ -14,12 +14,9 @@ runs = data.run_history(db, viewer)
 if runs.empty:
     st.info("尚无运行记录。")
 else:
-    st.dataframe(runs.assign(
-        kind=[labels.label(labels.RUN_KINDS, k) for k in runs["kind"]],
-        status=[labels.label(labels.RUN_STATUS, s) for s in runs["status"]],
-    ).rename(columns={"run_id": "运行号", "kind": "类型", "started_at": "开始", "finished_at": "结束", "seconds": "用时(秒)",
-                      "as_of": "审计时点", "rule_pack_version": "规则包版本", "status": "结果", "counts": "统计",
-                      "errors": "错误"}), hide_index=True, width="stretch", key="runs_table")
+    st.dataframe(tables.runs_table(runs), hide_index=True, width="stretch", key="runs_table")
+    for problem in tables.run_problems(runs):
+        st.warning(f"最近一次运行的问题：{problem}")
 
 st.subheader("文件对账")
 size = session.config().page_size
@@ -30,13 +27,13 @@ if files.rows.empty:
     st.info("尚无加载记录。")
 else:
     f = files.rows
-    st.dataframe(f.assign(
+    st.dataframe(tables.blank_missing(f.assign(
         platform=[labels.label(labels.PLATFORMS, p) for p in f["platform"]],
         outcome=[labels.label(labels.LOAD_OUTCOMES, o) for o in f["outcome"]],
         reconciled=["是" if v else "否" for v in f["reconciled"]],
     ).rename(columns={"load_id": "批次", "started_at": "加载时间", "file_name": "文件", "platform": "平台", "record": "记录类型",
                       "rows_read": "读取行数", "rows_loaded": "入库行数", "rows_quarantined": "隔离行数",
-                      "reconciled": "对账一致", "outcome": "结果", "message": "说明"}),
+                      "reconciled": "对账一致", "outcome": "结果", "message": "说明"})),
         hide_index=True, width="stretch", key="files_table")
 
 st.subheader("隔离数据")
@@ -49,6 +46,6 @@ quarantined = q_first if q_page.number == 1 else data.quarantine(db, viewer, q_p
 if quarantined.rows.empty:
     st.info("没有被隔离的数据行。")
 else:
-    st.dataframe(quarantined.rows.rename(columns={
+    st.dataframe(tables.blank_missing(quarantined.rows).rename(columns={
         "load_id": "批次", "file_name": "文件", "row_number": "行号", "reason": "原因", "column_name": "字段",
         "hint": "处理建议", "raw": "原始内容"}), hide_index=True, width="stretch", key="q_table")
