@@ -75,7 +75,7 @@ SCENARIOS: list[Scenario] = [
     _s("d_missing_enforcement", plants.d_missing_enforcement, ZF, 0.4),
     _s("d_mismatch", plants.d_mismatch, ZF),
     _s("d_id_exposed_enforcement", plants.d_id_exposed_enforcement, ZF, 0.5),
-    _s("d_not_withdrawn", plants.d_not_withdrawn, ZF, 0.5),
+    _s("d_not_withdrawn", plants.d_not_withdrawn, ZF, 0.8),
     _t("holiday_just_in_time", lambda k, r, i: traps.holiday_case(k, r, i, overdue=False), SERVICE),
     _t("holiday_overdue", lambda k, r, i: traps.holiday_case(k, r, i, overdue=True), SERVICE),
     _t("makeup_day_overdue", traps.makeup_day_overdue, SERVICE),
