@@ -36,7 +36,7 @@ TIME_FORMATS = ["%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d"]
 
 def _settings() -> Settings:
     obj = click.get_current_context().obj
-    return obj if isinstance(obj, Settings) else Settings()
+    return obj if isinstance(obj, Settings) else Settings.model_validate({})
 
 
 def _rules_dir(given: Path | None, settings: Settings) -> Path:

@@ -106,12 +106,12 @@ def load_exceptions(directory: Path | None, known_rules: set[str] | None = None)
     return found
 
 
-def _condition(item: RuleException, values: list[object]) -> exp.Expression:
-    def param(value: object) -> exp.Expression:
+def _condition(item: RuleException, values: list[object]) -> exp.Expr:
+    def param(value: object) -> exp.Expr:
         values.append(value)
         return exp.Placeholder()
 
-    parts: list[exp.Expression] = [exp.column("rule_id").eq(param(item.rule))]
+    parts: list[exp.Expr] = [exp.column("rule_id").eq(param(item.rule))]
     if item.case_id is not None:
         parts.append(exp.column("case_id").eq(param(item.case_id)))
     if item.scope is not None:

@@ -57,7 +57,7 @@ class CompiledRule:
     """One rule compiled for a SQL target: the query tree, its text and its parameters."""
 
     rule: RuleBase
-    tree: exp.Expression
+    tree: exp.Select
     sql: str
     params: dict[str, Any] = field(default_factory=dict)
 

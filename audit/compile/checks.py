@@ -11,7 +11,7 @@ from sqlglot import exp
 
 from audit.compile.common import Query
 from audit.compile.sqlkit import (
-    activity_label, case, cast, coalesce, col, concat, date_of, fmt, json_list, json_object, lit, string_agg,
+    alias, activity_label, case, cast, coalesce, col, concat, date_of, fmt, json_list, json_object, lit, string_agg,
 )
 from audit.rules import expr as E
 from audit.rules import vocab
@@ -21,14 +21,14 @@ SUBJECT = ("case_id", "item_code", "dept_code", "source_system")
 ALIASES = {"case": "c", "item": "i", "discretion": "dd", "event": "e", "disclosure": "d"}
 
 
-def grouped(q: Query, rows: str = "rows", prefix: str = "", suffix: str = "。") -> exp.Select:
+def grouped(q: Query, rows: str = "rows", prefix: exp.Expr | str = "", suffix: str = "。") -> exp.Select:
     """One finding per case from a CTE with SUBJECT columns, ``clause``, ``detail`` and ``ord``."""
-    g = lambda c: col("g", c)  # noqa: E731
+    g = alias("g")
     per_case = (exp.select(*(g(c) for c in SUBJECT), string_agg(g("clause"), "；", g("ord")).as_("text"),
                            json_list(g("detail"), g("ord")).as_("details"))
                 .from_(exp.to_table(rows).as_("g")).group_by(*(g(c) for c in SUBJECT)))
     q.cte("per_case", per_case)
-    x = lambda c: col("x", c)  # noqa: E731
+    x = alias("x")
     final = exp.select(*q.findings({
         **{c: x(c) for c in SUBJECT}, "level": q.level(),
         "message": concat(prefix, x("text"), suffix), "evidence": json_object({"records": x("details")}),
@@ -47,9 +47,9 @@ def _shown(expression: E.Expression) -> list[E.Col]:
     return shown
 
 
-def _values_text(q: Query, shown: list[E.Col]) -> tuple[exp.Expression, exp.Expression]:
-    parts: list[exp.Expression | str] = []
-    detail: dict[str, exp.Expression] = {}
+def _values_text(q: Query, shown: list[E.Col]) -> tuple[exp.Expr, exp.Expr]:
+    parts: list[exp.Expr | str] = []
+    detail: dict[str, exp.Expr] = {}
     for i, c in enumerate(shown):
         value = col(ALIASES[c.table], c.column)
         if i:
@@ -117,9 +117,11 @@ def _officer_events(q: Query, rule: OfficerRule) -> None:
 def build_officer(q: Query, rule: OfficerRule) -> exp.Select:
     _officer_events(q, rule)
     t = q.target
-    o = lambda c: col("o", c)  # noqa: E731
-    when = lambda a: concat("“", activity_label(col(a, "activity"), rule.activities), "” ",  # noqa: E731
-                            fmt(col(a, "ts"), t.TIME_FORMAT))
+    o = alias("o")
+    def when(table: str) -> exp.Expr:
+        return concat("“", activity_label(col(table, "activity"), rule.activities), "” ",
+                      fmt(col(table, "ts"), t.TIME_FORMAT))
+
     rows: list[exp.Select] = []
     if rule.min_officers is not None:
         count = coalesce(exp.ArraySize(this=exp.ArrayDistinct(this=o("officer_ids"))), lit(0))
@@ -133,8 +135,8 @@ def build_officer(q: Query, rule: OfficerRule) -> exp.Select:
     if rule.certificate:
         q.cte("listed", exp.select(exp.Star(), exp.Explode(this=exp.ArrayDistinct(this=o("officer_ids"))).as_("officer_id"))
               .from_(exp.to_table("oe").as_("o")))
-        u = lambda c: col("u", c)  # noqa: E731
-        f = lambda c: col("f", c)  # noqa: E731
+        u = alias("u")
+        f = alias("f")
         day = date_of(u("ts"))
         unknown = f("officer_id").is_(exp.null())
         no_cert = exp.or_(f("cert_no").is_(exp.null()), exp.Trim(this=f("cert_no")).eq(lit("")))
@@ -166,10 +168,10 @@ def build_document(q: Query, rule: DocumentRule) -> exp.Select:
     q.events("ev", [rule.activity], columns=("document_type", "document_no"))
     if rule.require == "document_no":
         q.scoped_cases("subject")
-        e = lambda c: col("e", c)  # noqa: E731
+        e = alias("e")
         blank = exp.or_(e("document_no").is_(exp.null()), exp.Trim(this=e("document_no")).eq(lit("")))
         problem = blank
-        reason: exp.Expression = lit("未登记文书编号")
+        reason: exp.Expr = lit("未登记文书编号")
         if rule.document_type is not None:
             wanted = q.text(rule.document_type)
             wrong = exp.NullSafeEQ(this=e("document_type"), expression=wanted).not_()
@@ -189,8 +191,8 @@ def build_document(q: Query, rule: DocumentRule) -> exp.Select:
         return grouped(q)
     # materials: every required material handed in, for cases with the activity
     q.scoped_cases("subject", {"materials": col("c", "materials"), "required": col("i", "required_materials")})
-    s = lambda c: col("s", c)  # noqa: E731
-    e = lambda c: col("e", c)  # noqa: E731
+    s = alias("s")
+    e = alias("e")
     q.cte("marked", exp.select(e("case_id"), exp.Min(this=e("seq")).as_("seq"),
                                exp.ArgMin(this=e("ts"), expression=e("seq")).as_("ts"),
                                exp.ArgMin(this=e("event_id"), expression=e("seq")).as_("event_id"))
@@ -199,7 +201,7 @@ def build_document(q: Query, rule: DocumentRule) -> exp.Select:
                                col("m", "event_id"), exp.Explode(this=s("required")).as_("material"))
           .from_(exp.to_table("subject").as_("s"))
           .join(exp.to_table("marked").as_("m"), on=col("m", "case_id").eq(s("case_id"))))
-    n = lambda c: col("n", c)  # noqa: E731
+    n = alias("n")
     have = coalesce(exp.ArrayContains(this=n("materials"), expression=n("material")), exp.false())
     q.cte("missing", exp.select(*(n(c) for c in SUBJECT), exp.Min(this=n("ts")).as_("ts"),
                                 exp.Min(this=n("event_id")).as_("event_id"),
@@ -207,7 +209,7 @@ def build_document(q: Query, rule: DocumentRule) -> exp.Select:
                                 json_list(n("material"), n("material")).as_("missing"),
                                 exp.Min(this=exp.ArrayToString(this=n("materials"), expression=lit("、"))).as_("handed_in"))
           .from_(exp.to_table("needed").as_("n")).where(exp.Not(this=have)).group_by(*(n(c) for c in SUBJECT)))
-    x = lambda c: col("x", c)  # noqa: E731
+    x = alias("x")
     label = activity_label(lit(rule.activity), [rule.activity])
     final = exp.select(*q.findings({
         **{c: x(c) for c in SUBJECT}, "level": q.level(),

@@ -27,16 +27,16 @@ class Query:
 
     # --- values --------------------------------------------------------------------------------
 
-    def text(self, value: str) -> exp.Expression:
+    def text(self, value: str) -> exp.Expr:
         return self.binder.text(value)
 
-    def integer(self, value: int) -> exp.Expression:
+    def integer(self, value: int) -> exp.Expr:
         return self.binder.integer(value)
 
-    def as_of(self) -> exp.Expression:
+    def as_of(self) -> exp.Expr:
         return self.binder.as_of()
 
-    def activities(self, codes: list[str]) -> list[exp.Expression]:
+    def activities(self, codes: list[str]) -> list[exp.Expr]:
         return [self.text(c) for c in codes]
 
     def expressions(self, aliases: Mapping[str, str]) -> ExpressionCompiler:
@@ -53,16 +53,16 @@ class Query:
         """A CTE of the events that exist as of the audit time (optionally of some activities)."""
         t = self.target
         base = ("event_id", "case_id", "seq", "activity", "ts") + columns
-        where = col("e", "ts") <= self.as_of()
+        where: exp.Expr = col("e", "ts") <= self.as_of()
         if activities is not None:
             where = exp.and_(where, col("e", "activity").isin(*self.activities(sorted(set(activities)))))
         select = exp.select(*(col("e", c) for c in base)).from_(exp.to_table(t.TABLES["event"]).as_("e")).where(where)
         return self.cte(name, select)
 
-    def scope_conditions(self, case: str = "c", item: str = "i") -> list[exp.Expression]:
+    def scope_conditions(self, case: str = "c", item: str = "i") -> list[exp.Expr]:
         """Conditions for the rule's scope over a case alias and an item alias."""
         scope = self.rule.scope
-        found: list[exp.Expression] = []
+        found: list[exp.Expr] = []
         subject_is_case = self.rule.subject == "case"
         dept_owner = case if subject_is_case else item
         if scope.case_kind and subject_is_case:
@@ -79,16 +79,16 @@ class Query:
             found.append(exp.Paren(this=self.expressions({"case": case, "item": item})(scope.when)))
         return found
 
-    def case_known(self, case: str = "c") -> exp.Expression:
+    def case_known(self, case: str = "c") -> exp.Expr:
         """A case exists as of the audit time (submitted by then, or with no submit time)."""
         submitted = col(case, "submitted_at")
         return exp.Paren(this=exp.or_(submitted.is_(exp.null()), submitted <= self.as_of()))
 
-    def scoped_cases(self, name: str = "subject", columns: Mapping[str, exp.Expression] | None = None,
-                     where: list[exp.Expression] | None = None) -> str:
+    def scoped_cases(self, name: str = "subject", columns: Mapping[str, exp.Expr] | None = None,
+                     where: list[exp.Expr] | None = None) -> str:
         """A CTE of the cases in scope (joined to their items) with their subject columns."""
         t = self.target
-        projection: dict[str, exp.Expression] = {
+        projection: dict[str, exp.Expr] = {
             "case_id": col("c", "case_id"), "item_code": col("c", "item_code"),
             "dept_code": col("c", "dept_code"), "source_system": col("c", "source_system"),
             **(columns or {}),
@@ -101,18 +101,18 @@ class Query:
             select = select.where(exp.and_(*conditions))
         return self.cte(name, select)
 
-    def join_calendar(self, select: exp.Select, alias: str, day: exp.Expression) -> exp.Select:
+    def join_calendar(self, select: exp.Select, alias: str, day: exp.Expr) -> exp.Select:
         """LEFT JOIN the calendar row of ``day`` (a timestamp or date) as ``alias``."""
         return select.join(exp.to_table(self.target.CALENDAR).as_(alias),
                            on=col(alias, "day").eq(date_of(day)), join_type="LEFT")
 
     # --- the findings ----------------------------------------------------------------------------
 
-    def findings(self, values: Mapping[str, exp.Expression]) -> list[exp.Expression]:
+    def findings(self, values: Mapping[str, exp.Expr]) -> list[exp.Expr]:
         """The findings projection: ``values`` for the subject/level/message… columns, the rule's
         header bound, everything cast to the contract type, in contract order."""
         rule = self.rule
-        header: dict[str, exp.Expression] = {
+        header: dict[str, exp.Expr] = {
             "rule_id": self.text(rule.id),
             "rule_version": self.integer(rule.version),
             "violation_code": self.text(rule.violation_code),
@@ -120,13 +120,13 @@ class Query:
             "category": self.text(rule.category),
             "title": self.text(rule.title),
         }
-        out: list[exp.Expression] = []
+        out: list[exp.Expr] = []
         for name, sql_type in self.target.FINDINGS_COLUMNS.items():
             value = values.get(name, header.get(name, exp.null()))
             out.append(cast(value, sql_type).as_(name))
         return out
 
-    def level(self, condition: exp.Expression | None = None) -> exp.Expression:
+    def level(self, condition: exp.Expr | None = None) -> exp.Expr:
         return self.text(self.rule.levels.breach)
 
     def finish(self, final: exp.Select) -> exp.Select:

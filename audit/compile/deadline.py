@@ -18,25 +18,27 @@ The query is a chain of CTEs, each one step of the computation an inspector woul
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from sqlglot import exp
 
 from audit.compile.common import Query
 from audit.compile.sqlkit import (
-    activity_label, arg_max, arg_min, agg_filter, case, cast, coalesce, col, concat, date_add, date_diff,
+    alias, activity_label, arg_max, arg_min, agg_filter, case, cast, coalesce, col, concat, date_add, date_diff,
     date_of, fmt, greatest, json_list, json_object, lit, string_agg, window,
 )
 from audit.rules.explain import LIMIT_COLUMN_LABELS
 from audit.rules.kinds import DeadlineRule
 from audit.rules.vocab import ACTIVITIES, UNIT_LABELS
 
+Column = Callable[[str], exp.Column]
 UNITS = ("workday", "day", "month")
 _BOUND = {"ts": "ts", "id": "event_id", "act": "activity"}
 COUNT_LABELS = {"workday": "个工作日", "day": "日", "month": "日"}
 
 
-def _unit_switch(rule: DeadlineRule, unit: exp.Expression, branches: Mapping[str, exp.Expression]) -> exp.Expression:
+def _unit_switch(rule: DeadlineRule, unit: exp.Expr, branches: Mapping[str, exp.Expr]) -> exp.Expr:
     """The branch for the rule's unit, or a CASE over the item's unit."""
     if rule.unit != "item":
         return branches[rule.unit]
@@ -112,7 +114,7 @@ def build(q: Query, rule: DeadlineRule) -> exp.Select:
                              join_type="LEFT")
     judged = q.join_calendar(judged, "cs", col("k", "start_ts"))
     judged = q.join_calendar(judged, "ce", coalesce(col("st", "stop_ts"), as_of) if rule.stop else as_of)
-    keep = [col("k", "start_seq").is_(exp.null()).not_()]
+    keep: list[exp.Expr] = [col("k", "start_seq").is_(exp.null()).not_()]
     if rule.judge == "stopped":
         keep.append(col("st", "stop_seq").is_(exp.null()).not_())
     elif rule.judge == "open":
@@ -120,7 +122,7 @@ def build(q: Query, rule: DeadlineRule) -> exp.Select:
     q.cte("judged", judged.where(exp.and_(*keep)))
 
     # measured: used, allowed, due
-    j = lambda name: col("j", name)  # noqa: E731
+    j = alias("j")
     start_day = date_of(j("start_ts"))
     end_day = date_of(j("end_ts"))
     limit_total = exp.Add(this=j("limit_n"), expression=j("ext_n"))
@@ -150,9 +152,9 @@ def build(q: Query, rule: DeadlineRule) -> exp.Select:
             col("cd", "is_workday"))))
     q.cte("measured", measured)
 
-    m = lambda name: col("m", name)  # noqa: E731
+    m = alias("m")
     over = exp.Sub(this=m("used"), expression=m("allowed"))
-    whens: list[tuple[exp.Expression, exp.Expression]] = [
+    whens: list[tuple[exp.Expr, exp.Expr]] = [
         (exp.and_(m("is_open"), m("pause_open")), exp.null()),
         (exp.GT(this=m("used"), expression=m("allowed")), q.text(rule.levels.breach)),
     ]
@@ -162,7 +164,7 @@ def build(q: Query, rule: DeadlineRule) -> exp.Select:
     q.cte("leveled", exp.select(exp.Star(), exp.Paren(this=over).as_("over_by"), case(whens).as_("level"))
           .from_(exp.to_table("measured").as_("m")))
 
-    r = lambda name: col("r", name)  # noqa: E731
+    r = alias("r")
     final = (exp.select(*q.findings({
         "case_id": r("case_id"), "item_code": r("item_code"), "dept_code": r("dept_code"),
         "source_system": r("source_system"), "level": r("level"),
@@ -175,38 +177,38 @@ def build(q: Query, rule: DeadlineRule) -> exp.Select:
     return q.finish(final)
 
 
-def _yellow_condition(q: Query, rule: DeadlineRule, m: object) -> exp.Expression | None:
+def _yellow_condition(q: Query, rule: DeadlineRule, get: Column) -> exp.Expr | None:
     yellow = rule.levels.yellow
     if yellow is None:
         return None
-    get = m  # type: ignore[assignment]
-    left = exp.Sub(this=get("allowed"), expression=get("used"))  # type: ignore[operator]
+    left = exp.Sub(this=get("allowed"), expression=get("used"))
 
-    def threshold(attr: str, bind: object) -> exp.Expression | None:
+    def threshold(attr: str, bind: Callable[[Any], exp.Expr]) -> exp.Expr | None:
         default = getattr(yellow, attr)
         overrides = {d: getattr(v, attr) for d, v in yellow.by_department.items()}
         if default is None and all(v is None for v in overrides.values()):
             return None
-        value = lambda v: exp.null() if v is None else bind(v)  # noqa: E731
+        def value(v: Any) -> exp.Expr:
+            return exp.null() if v is None else bind(v)
+
         if not overrides:
             return value(default)
-        return case(((get("dept_code").eq(q.text(d)), value(v)) for d, v in overrides.items()),  # type: ignore[operator]
-                    value(default))
+        return case(((get("dept_code").eq(q.text(d)), value(v)) for d, v in overrides.items()), value(default))
 
-    parts: list[exp.Expression] = []
+    parts: list[exp.Expr] = []
     days_left = threshold("days_left", q.integer)
     if days_left is not None:
         parts.append(exp.LTE(this=exp.Paren(this=left), expression=days_left))
     share = threshold("share_used", lambda v: q.binder.bind(float(v), "DOUBLE"))
     if share is not None:
-        parts.append(exp.GTE(this=get("used"), expression=exp.Mul(this=share, expression=get("allowed"))))  # type: ignore[operator]
+        parts.append(exp.GTE(this=get("used"), expression=exp.Mul(this=share, expression=get("allowed"))))
     return exp.Paren(this=exp.or_(*parts))
 
 
 def _marks(q: Query, rule: DeadlineRule) -> None:
-    e = lambda name: col("ev", name)  # noqa: E731
+    e = alias("ev")
     start = rule.start
-    parts: list[exp.Expression] = [e("case_id")]
+    parts: list[exp.Expr] = [e("case_id")]
     if start.activity == "*":
         parts += [exp.Max(this=e("seq")).as_("s_seq"), arg_max(e("ts"), e("seq")).as_("s_ts"),
                   arg_max(e("event_id"), e("seq")).as_("s_id"), arg_max(e("activity"), e("seq")).as_("s_act")]
@@ -226,13 +228,15 @@ def _marks(q: Query, rule: DeadlineRule) -> None:
 
 
 def _clock(q: Query, rule: DeadlineRule) -> None:
-    m = lambda name: col("m", name)  # noqa: E731
+    m = alias("m")
     fallback = rule.start.fallback
     if fallback:
         use = exp.and_(m("f_seq").is_(exp.null()).not_(), m("l_seq").is_(exp.null()).not_(),
                        exp.GT(this=exp.Sub(this=col("cl", "workday_no"), expression=col("cf", "workday_no")),
                               expression=q.integer(fallback.after_more_than)))
-        pick = lambda name, a, b: case([(use, a)], b).as_(name)  # noqa: E731
+        def pick(name: str, a: exp.Expr, b: exp.Expr) -> exp.Expr:
+            return case([(use, a)], b).as_(name)
+
         chosen = [pick("start_seq", m("f_seq"), m("s_seq")), pick("start_ts", m("f_ts"), m("s_ts")),
                   pick("start_id", m("f_id"), m("s_id")), pick("start_act", lit(fallback.activity), m("s_act")),
                   exp.Paren(this=use).as_("fallback_used")]
@@ -247,7 +251,7 @@ def _clock(q: Query, rule: DeadlineRule) -> None:
         select = q.join_calendar(select, "cf", m("f_ts"))
         select = q.join_calendar(select, "cl", m("l_ts"))
     if rule.skip_cases_with:
-        e = lambda c: col("e", c)  # noqa: E731
+        e = alias("e")
         q.cte("skipped", exp.select(e("case_id")).distinct().from_(exp.to_table("ev").as_("e"))
               .where(e("activity").isin(*q.activities(rule.skip_cases_with))))
         select = (select.join(exp.to_table("skipped").as_("sk"), on=col("sk", "case_id").eq(col("s", "case_id")),
@@ -258,7 +262,7 @@ def _clock(q: Query, rule: DeadlineRule) -> None:
 def _first_after(q: Query, name: str, activities: list[str], prefix: str, rule: DeadlineRule,
                  before_stop: bool = False) -> None:
     """Per case: the first event of ``activities`` after the start (and before the stop)."""
-    e = lambda c: col("e", c)  # noqa: E731
+    e = alias("e")
     on = exp.and_(e("case_id").eq(col("k", "case_id")), e("seq") > col("k", "start_seq"),
                   e("activity").isin(*q.activities(activities)))
     select = (exp.select(col("k", "case_id"), exp.Min(this=e("seq")).as_(f"{prefix}_seq"),
@@ -273,7 +277,7 @@ def _first_after(q: Query, name: str, activities: list[str], prefix: str, rule: 
 
 
 def _stops(q: Query, rule: DeadlineRule) -> None:
-    _first_after(q, "stops", rule.stop.activities, "stop", rule)
+    _first_after(q, "stops", _stop_codes(rule), "stop", rule)
 
 
 def _extension(q: Query, rule: DeadlineRule) -> None:
@@ -282,7 +286,7 @@ def _extension(q: Query, rule: DeadlineRule) -> None:
 
 
 def _pauses(q: Query, rule: DeadlineRule) -> None:
-    e = lambda c: col("e", c)  # noqa: E731
+    e = alias("e")
     begins = [p.begin for p in rule.pauses]
     pair = case(((e("activity").isin(q.text(p.begin), q.text(p.end)), lit(i + 1)) for i, p in enumerate(rule.pauses)))
     role = case([(e("activity").isin(*q.activities(begins)), lit("begin"))], lit("end"))
@@ -295,8 +299,8 @@ def _pauses(q: Query, rule: DeadlineRule) -> None:
               .where(e("activity").isin(*q.activities(everything))))
     q.cte("bounds", bounds)
 
-    b = lambda c: col("b", c)  # noqa: E731
-    x = lambda c: col("x", c)  # noqa: E731
+    b = alias("b")
+    x = alias("x")
     first_end = exp.Min(this=x("seq"))
     begins_here = [b("role").eq(lit("begin")), exp.or_(b("prev_role").is_(exp.null()), b("prev_role").neq(lit("begin")))]
     keys = [b("case_id"), b("seq"), b("ts"), b("event_id"), b("activity")]
@@ -305,12 +309,15 @@ def _pauses(q: Query, rule: DeadlineRule) -> None:
         ends_inside = exp.and_(first_end.is_(exp.null()).not_(),
                                exp.Paren(this=exp.or_(stop_seq.is_(exp.null()), first_end < stop_seq)))
         has_stop = stop_seq.is_(exp.null()).not_()
-        end = lambda c: case([(ends_inside, arg_min(x(_BOUND[c]), x("seq"))),  # noqa: E731
-                              (has_stop, col("st", f"stop_{c}"))])
+        def end(c: str) -> exp.Expr:
+            return case([(ends_inside, arg_min(x(_BOUND[c]), x("seq"))), (has_stop, col("st", f"stop_{c}"))])
+
         begins_here.append(exp.or_(stop_seq.is_(exp.null()), b("seq") < stop_seq))
         keys += [stop_seq, col("st", "stop_ts"), col("st", "stop_id"), col("st", "stop_act")]
     else:
-        end = lambda c: arg_min(x(_BOUND[c]), x("seq"))  # noqa: E731
+        def end(c: str) -> exp.Expr:
+            return arg_min(x(_BOUND[c]), x("seq"))
+
     pauses = (
         exp.select(b("case_id"), b("seq").as_("begin_seq"), b("ts").as_("begin_ts"), b("event_id").as_("begin_id"),
                    b("activity").as_("begin_act"), end("ts").as_("end_ts"), end("id").as_("end_id"),
@@ -324,7 +331,7 @@ def _pauses(q: Query, rule: DeadlineRule) -> None:
     pauses = pauses.where(exp.and_(*begins_here)).group_by(*keys)
     q.cte("pauses", pauses)
 
-    p = lambda c: col("p", c)  # noqa: E731
+    p = alias("p")
     wd = exp.Sub(this=col("pe", "workday_no"), expression=col("pb", "workday_no"))
     days = date_diff(date_of(p("begin_ts")), date_of(p("end_ts")))
     units = _unit_switch(rule, col("k", "unit"), {"workday": wd, "day": days, "month": days})
@@ -347,15 +354,14 @@ def _pauses(q: Query, rule: DeadlineRule) -> None:
     q.cte("paused", paused.group_by(p("case_id")))
 
 
-def _message(q: Query, rule: DeadlineRule, r: object) -> exp.Expression:
-    get = r  # type: ignore[assignment]
+def _message(q: Query, rule: DeadlineRule, get: Column) -> exp.Expr:
     tf, df = q.target.TIME_FORMAT, q.target.DATE_FORMAT
     codes = None if rule.start.activity == "*" else sorted(
         set(_activities_used(rule) or []), key=list(ACTIVITIES).index)
     count_label = _unit_switch(rule, get("unit"), {u: lit(COUNT_LABELS[u]) for u in UNITS})
     limit_label = _unit_switch(rule, get("unit"), {u: lit(UNIT_LABELS[u]) for u in UNITS})
     source = LIMIT_COLUMN_LABELS[rule.limit.column] if rule.limit.column else "规则规定"
-    parts: list[exp.Expression | str] = [activity_label(get("start_act"), codes), " ", fmt(get("start_ts"), tf), " 起算"]
+    parts: list[exp.Expr | str] = [activity_label(get("start_act"), codes), " ", fmt(get("start_ts"), tf), " 起算"]
     fallback = rule.start.fallback
     if fallback:
         parts.append(case([(get("fallback_used"), concat(
@@ -384,9 +390,10 @@ def _message(q: Query, rule: DeadlineRule, r: object) -> exp.Expression:
     return concat(*parts)
 
 
-def _evidence(q: Query, rule: DeadlineRule, r: object) -> exp.Expression:
-    get = r  # type: ignore[assignment]
-    event = lambda p: json_object({"event_id": get(f"{p}_id"), "activity": get(f"{p}_act"), "ts": get(f"{p}_ts")})  # noqa: E731
+def _evidence(q: Query, rule: DeadlineRule, get: Column) -> exp.Expr:
+    def event(p: str) -> exp.Expr:
+        return json_object({"event_id": get(f"{p}_id"), "activity": get(f"{p}_act"), "ts": get(f"{p}_ts")})
+
     return json_object({
         "start": event("start"),
         "fallback_used": get("fallback_used"),

@@ -12,7 +12,7 @@ from sqlglot import exp
 
 from audit.compile.common import Query
 from audit.compile.sqlkit import (
-    activity_label, agg_filter, arg_max, arg_min, case, cast, coalesce, col, concat, fmt, json_list,
+    alias, activity_label, agg_filter, arg_max, arg_min, case, cast, coalesce, col, concat, fmt, json_list,
     json_object, lit, string_agg, window,
 )
 from audit.rules.kinds import DeclareRule
@@ -32,7 +32,7 @@ def build(q: Query, rule: DeclareRule) -> exp.Select:
 
 
 def _counted(q: Query, rule: DeclareRule) -> exp.Select:
-    e = lambda c: col("e", c)  # noqa: E731
+    e = alias("e")
     tf = q.target.TIME_FORMAT
     is_a = e("activity").eq(q.text(rule.a))
     is_b = e("activity").eq(q.text(rule.b)) if rule.b else exp.false()
@@ -54,10 +54,12 @@ def _counted(q: Query, rule: DeclareRule) -> exp.Select:
               .group_by(*subject))
     q.cte("counts", counts)
 
-    k = lambda c: col("k", c)  # noqa: E731
+    k = alias("k")
     n = q.integer(rule.n if rule.n is not None else 1)
     a_text, b_text = label(rule.a), label(rule.b or "")
-    times = lambda c: case([(k(c).is_(exp.null()).not_(), concat("（", k(c), "）"))], lit(""))  # noqa: E731
+    def times(c: str) -> exp.Expr:
+        return case([(k(c).is_(exp.null()).not_(), concat("（", k(c), "）"))], lit(""))
+
     a_seen = concat(f"“{a_text}”出现 ", k("n_a"), " 次", times("a_times"))
     both = concat(a_seen, f"，“{b_text}”出现 ", k("n_b"), " 次", times("b_times"))
     a_wanted = q.text(rule.a)
@@ -92,10 +94,12 @@ def _counted(q: Query, rule: DeclareRule) -> exp.Select:
 def _ordered(q: Query, rule: DeclareRule) -> exp.Select:
     spec = rule.spec
     assert rule.b is not None
-    e = lambda c: col("e", c)  # noqa: E731
+    e = alias("e")
     a, b = q.text(rule.a), q.text(rule.b)
     part = [e("case_id")]
-    only = lambda activity: case([(e("activity").eq(activity), e("seq"))])  # noqa: E731
+    def only(activity: exp.Expr) -> exp.Expr:
+        return case([(e("activity").eq(activity), e("seq"))])
+
     marked = (exp.select(
         e("case_id"), e("seq"), e("ts"), e("event_id"), e("activity"),
         window(exp.Min(this=only(b)), part, e("seq"), ("following", "rest")).as_("nb"),
@@ -110,11 +114,13 @@ def _ordered(q: Query, rule: DeclareRule) -> exp.Select:
         .join(exp.to_table("subject").as_("s"), on=col("s", "case_id").eq(e("case_id"))))
     q.cte("marked", marked)
 
-    m = lambda c: col("m", c)  # noqa: E731
-    notnull = lambda x: x.is_(exp.null()).not_()  # noqa: E731
+    m = alias("m")
+    def notnull(x: exp.Expr) -> exp.Expr:
+        return x.is_(exp.null()).not_()
+
     sides: list[exp.Select] = []
 
-    def side(name: str, activation: exp.Expression, partner: exp.Expression, structural: exp.Expression) -> None:
+    def side(name: str, activation: exp.Expr, partner: exp.Expr, structural: exp.Expr) -> None:
         sides.append(exp.select(m("case_id"), m("seq").as_("act_seq"), m("ts").as_("act_ts"),
                                 m("event_id").as_("act_id"), m("activity").as_("act_activity"),
                                 partner.as_("partner_seq"), structural.as_("structural"),
@@ -143,7 +149,7 @@ def _ordered(q: Query, rule: DeclareRule) -> exp.Select:
         union = exp.union(union, other, distinct=False)
     q.cte("sides", union)  # type: ignore[arg-type]
 
-    v = lambda c: col("v", c)  # noqa: E731
+    v = alias("v")
     gap_response = exp.Sub(this=col("cp", "workday_no"), expression=col("ca", "workday_no"))
     gap_precedence = exp.Sub(this=col("ca", "workday_no"), expression=col("cp", "workday_no"))
     waited = exp.Sub(this=col("cn", "workday_no"), expression=col("ca", "workday_no"))
@@ -173,7 +179,7 @@ def _ordered(q: Query, rule: DeclareRule) -> exp.Select:
     judged = q.join_calendar(judged, "cn", q.as_of())
     q.cte("judged", judged)
 
-    j = lambda c: col("j", c)  # noqa: E731
+    j = alias("j")
     tf = q.target.TIME_FORMAT
     a_text, b_text = label(rule.a), label(rule.b)
     act = concat("“", activity_label(j("act_activity"), [rule.a, rule.b]), "” ", fmt(j("act_ts"), tf))
@@ -201,7 +207,7 @@ def _ordered(q: Query, rule: DeclareRule) -> exp.Select:
                 .from_(exp.to_table("judged").as_("j")).where(j("violated")).group_by(j("case_id")))
     q.cte("violations", per_case)
 
-    s = lambda c: col("s", c)  # noqa: E731
+    s = alias("s")
     final = (exp.select(*q.findings({
         "case_id": s("case_id"), "item_code": s("item_code"), "dept_code": s("dept_code"),
         "source_system": s("source_system"), "level": q.level(), "message": concat(col("x", "text"), "。"),

@@ -11,7 +11,7 @@ from sqlglot import exp
 from audit.compile.checks import SUBJECT, grouped
 from audit.compile.common import Query
 from audit.compile.sqlkit import (
-    activity_label, case, cast, coalesce, col, concat, fmt, greatest, json_object, lit,
+    alias, activity_label, case, cast, coalesce, col, concat, fmt, greatest, json_object, lit,
 )
 from audit.rules.kinds import DisclosureRule
 from audit.rules.vocab import ACTIVITIES
@@ -21,11 +21,11 @@ def _numbered(q: Query, rule: DisclosureRule) -> None:
     """The cases in scope with the decision number they should publish: ``cases.decision_no``, or
     else the document number of the first decision event."""
     q.events("dev", rule.decision, columns=("document_no",))
-    e = lambda c: col("e", c)  # noqa: E731
+    e = alias("e")
     q.cte("first_decision", exp.select(e("case_id"), exp.ArgMin(this=e("document_no"), expression=e("seq"))
                                        .as_("document_no"))
           .from_(exp.to_table("dev").as_("e")).group_by(e("case_id")))
-    s = lambda c: col("s", c)  # noqa: E731
+    s = alias("s")
     q.cte("numbered", exp.select(*(s(c) for c in (*SUBJECT, "case_fine_amount")),
                                  *((s("limit_n"),) if rule.limit is not None else ()),
                                  coalesce(s("case_decision_no"), col("fd", "document_no")).as_("case_decision_no"))
@@ -35,8 +35,8 @@ def _numbered(q: Query, rule: DisclosureRule) -> None:
 
 def _published(q: Query) -> None:
     t = q.target
-    d = lambda c: col("d", c)  # noqa: E731
-    s = lambda c: col("s", c)  # noqa: E731
+    d = alias("d")
+    s = alias("s")
     columns = (*(s(c) for c in SUBJECT), s("case_decision_no"), s("case_fine_amount"),
                *(d(c) for c in ("disclosure_id", "decision_no", "published_at", "withdrawn_at", "url",
                                 "fine_amount", "content")))
@@ -53,8 +53,9 @@ def build(q: Query, rule: DisclosureRule) -> exp.Select:
     limit = None
     if rule.limit is not None:
         limit = col("i", rule.limit.column) if rule.limit.column else q.integer(rule.limit.value or 0)
-    columns = {"case_decision_no": col("c", "decision_no"), "case_fine_amount": col("c", "fine_amount")}
-    where = []
+    columns: dict[str, exp.Expr] = {"case_decision_no": col("c", "decision_no"),
+                                     "case_fine_amount": col("c", "fine_amount")}
+    where: list[exp.Expr] = []
     if limit is not None:
         columns["limit_n"] = limit
         where.append(limit.is_(exp.null()).not_())
@@ -70,7 +71,7 @@ def build(q: Query, rule: DisclosureRule) -> exp.Select:
 
 def _first_event(q: Query, activities: list[str]) -> None:
     q.events("ev", activities)
-    e = lambda c: col("e", c)  # noqa: E731
+    e = alias("e")
     q.cte("decided", exp.select(e("case_id"), exp.Min(this=e("seq")).as_("seq"),
                                 exp.ArgMin(this=e("ts"), expression=e("seq")).as_("ts"),
                                 exp.ArgMin(this=e("event_id"), expression=e("seq")).as_("event_id"),
@@ -81,14 +82,14 @@ def _first_event(q: Query, activities: list[str]) -> None:
 def _timely(q: Query, rule: DisclosureRule) -> exp.Select:
     t = q.target
     _first_event(q, rule.decision)
-    p = lambda c: col("p", c)  # noqa: E731
+    p = alias("p")
     q.cte("first_published", exp.select(p("case_id"), exp.Min(this=p("published_at")).as_("published_at"),
                                          exp.ArgMin(this=p("disclosure_id"), expression=p("published_at"))
                                          .as_("disclosure_id"))
           .from_(exp.to_table("published").as_("p")).group_by(p("case_id")))
-    s = lambda c: col("s", c)  # noqa: E731
-    k = lambda c: col("k", c)  # noqa: E731
-    f = lambda c: col("f", c)  # noqa: E731
+    s = alias("s")
+    k = alias("k")
+    f = alias("f")
     end = coalesce(f("published_at"), q.as_of())
     judged = (exp.select(*(s(c) for c in SUBJECT), s("limit_n"), k("ts").as_("decided_at"), k("event_id"),
                          k("activity"), f("published_at"), f("disclosure_id"),
@@ -103,7 +104,7 @@ def _timely(q: Query, rule: DisclosureRule) -> exp.Select:
     judged = judged.where(published if rule.check == "late" else exp.Not(this=published))
     q.cte("judged", judged)
 
-    j = lambda c: col("j", c)  # noqa: E731
+    j = alias("j")
     over = exp.Sub(this=j("used"), expression=j("limit_n"))
     label = activity_label(j("activity"), rule.decision)
     head = concat(label, " ", fmt(j("decided_at"), t.TIME_FORMAT), "；公示时限 ", j("limit_n"), " 个工作日；日历 ",
@@ -132,8 +133,8 @@ def _timely(q: Query, rule: DisclosureRule) -> exp.Select:
 def _withdrawn(q: Query, rule: DisclosureRule) -> exp.Select:
     t = q.target
     _first_event(q, [rule.revoke])
-    p = lambda c: col("p", c)  # noqa: E731
-    k = lambda c: col("k", c)  # noqa: E731
+    p = alias("p")
+    k = alias("k")
     withdrawn = exp.and_(p("withdrawn_at").is_(exp.null()).not_(), p("withdrawn_at") <= q.as_of())
     end = case([(withdrawn, p("withdrawn_at"))], q.as_of())
     used = exp.Sub(this=col("ce", "workday_no"), expression=col("cs", "workday_no"))
@@ -159,10 +160,10 @@ def _withdrawn(q: Query, rule: DisclosureRule) -> exp.Select:
 
 def _content(q: Query, rule: DisclosureRule) -> exp.Select:
     t = q.target
-    p = lambda c: col("p", c)  # noqa: E731
+    p = alias("p")
     head = concat("公示 ", p("disclosure_id"), "（", fmt(p("published_at"), t.TIME_FORMAT), "）")
     if rule.check == "personal_id":
-        problem: exp.Expression = exp.RegexpLike(this=p("content"), expression=q.text(rule.pattern))
+        problem: exp.Expr = exp.RegexpLike(this=p("content"), expression=q.text(rule.pattern))
         clause = concat(head, "正文含完整的身份证号码")
     else:
         checks = []

@@ -8,7 +8,8 @@ for another engine mostly changes constants.
 
 from __future__ import annotations
 
-from typing import ClassVar
+from collections.abc import Callable
+from typing import Any, ClassVar
 
 from sqlglot import exp
 
@@ -33,13 +34,10 @@ class DuckDBTarget(Target):
     TIME_FORMAT: ClassVar[str] = "%Y-%m-%d %H:%M"
     DATE_FORMAT: ClassVar[str] = "%Y-%m-%d"
 
-    def _finish(self, rule: RuleBase, query: Query, tree: exp.Expression) -> CompiledRule:
-        return CompiledRule(rule, tree, tree.sql(dialect=self.DIALECT, pretty=True), dict(query.binder.values))
-
-    def _build(self, rule: RuleBase, builder: object) -> CompiledRule:
+    def _build(self, rule: RuleBase, builder: Callable[[Query, Any], exp.Select]) -> CompiledRule:
         query = Query(self, rule)
-        tree = builder(query, rule)  # type: ignore[operator]
-        return self._finish(rule, query, tree)
+        tree = builder(query, rule)
+        return CompiledRule(rule, tree, tree.sql(dialect=self.DIALECT, pretty=True), dict(query.binder.values))
 
     def compile_deadline(self, rule: DeadlineRule) -> CompiledRule:
         return self._build(rule, deadline.build)

@@ -41,7 +41,7 @@ def infer_type(node: E.Node) -> str | None:
     return "bool"
 
 
-def _wrap(node: exp.Expression) -> exp.Expression:
+def _wrap(node: exp.Expr) -> exp.Expr:
     if isinstance(node, (exp.Column, exp.Literal, exp.Cast, exp.Func, exp.Paren, exp.Placeholder, exp.Null)):
         return node
     return exp.Paren(this=node)
@@ -55,10 +55,10 @@ class ExpressionCompiler:
         self.aliases = aliases
         self.calendar = calendar
 
-    def __call__(self, expression: E.Expression) -> exp.Expression:
+    def __call__(self, expression: E.Expression) -> exp.Expr:
         return self.compile(expression.tree)
 
-    def compile(self, node: E.Node) -> exp.Expression:  # noqa: C901 - one branch per node type
+    def compile(self, node: E.Node) -> exp.Expr:  # noqa: C901 - one branch per node type
         sub = self.compile
         if isinstance(node, E.Col):
             return col(self.aliases[node.table], node.column)
@@ -78,11 +78,11 @@ class ExpressionCompiler:
             return _COMPARE[node.op](this=_wrap(self._side(node.left, node.right)),
                                      expression=_wrap(self._side(node.right, node.left)))
         if isinstance(node, E.IsNull):
-            test = exp.Is(this=_wrap(sub(node.operand)), expression=exp.null())
-            return exp.Not(this=test) if node.negated else test
+            is_null = exp.Is(this=_wrap(sub(node.operand)), expression=exp.null())
+            return exp.Not(this=is_null) if node.negated else is_null
         if isinstance(node, E.InList):
-            test = _wrap(sub(node.operand)).isin(*(sub(v) for v in node.values))
-            return exp.Not(this=exp.Paren(this=test)) if node.negated else test
+            found = _wrap(sub(node.operand)).isin(*(sub(v) for v in node.values))
+            return exp.Not(this=exp.Paren(this=found)) if node.negated else found
         if isinstance(node, E.Arith):
             return _ARITH[node.op](this=_wrap(sub(node.left)), expression=_wrap(sub(node.right)))
         if isinstance(node, E.Neg):
@@ -90,7 +90,7 @@ class ExpressionCompiler:
         assert isinstance(node, E.Call)
         return self._call(node)
 
-    def _side(self, node: E.Node, other: E.Node) -> exp.Expression:
+    def _side(self, node: E.Node, other: E.Node) -> exp.Expr:
         """A comparison operand; a text constant compared with a date or time is bound as one."""
         kind = E.temporal_type(other)
         if kind and isinstance(node, E.Const) and isinstance(node.value, str):
@@ -99,7 +99,7 @@ class ExpressionCompiler:
             return self.binder.bind(dt.date.fromisoformat(node.value), "DATE")
         return self.compile(node)
 
-    def _call(self, node: E.Call) -> exp.Expression:
+    def _call(self, node: E.Call) -> exp.Expr:
         args = [self.compile(a) for a in node.args]
         name = node.name
         first_type = infer_type(node.args[0]) if node.args else None
@@ -131,7 +131,7 @@ class ExpressionCompiler:
         assert name == "workdays"
         return exp.Sub(this=self._workday_no(args[1]), expression=self._workday_no(args[0]))
 
-    def _workday_no(self, value: exp.Expression) -> exp.Expression:
+    def _workday_no(self, value: exp.Expr) -> exp.Expr:
         lookup = (exp.select(exp.Max(this=col(None, "workday_no")))
                   .from_(self.calendar).where(col(None, "day").eq(date_of(value))))
         return exp.Subquery(this=lookup)

@@ -19,15 +19,16 @@ def build(q: Query, rule: SqlRule) -> exp.Select:
     query = sqlcheck.check_query(rule.query)
     names = sqlcheck.output_columns(query)
 
-    def typed(node: exp.Expression) -> exp.Expression:
+    def typed(node: exp.Expr) -> exp.Expr:
         if isinstance(node, (exp.Placeholder, exp.Parameter)) and node.name == "as_of":
             return q.as_of()
         return node
 
-    query = query.transform(typed)
-    values = {name: col("rq", name) for name in names}
+    checked = query.transform(typed)
+    assert isinstance(checked, exp.Query)
+    values: dict[str, exp.Expr] = {name: col("rq", name) for name in names}
     if "violation_code" not in values:
         values["violation_code"] = q.text(rule.violation_code)
     values.setdefault("occurrence", lit(""))
-    final = exp.select(*q.findings(values)).from_(query.subquery("rq"))
+    final = exp.select(*q.findings(values)).from_(checked.subquery("rq"))
     return q.finish(final)

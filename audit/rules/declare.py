@@ -136,41 +136,43 @@ def check(template: str, trace: Sequence[Step], a: str, b: str | None = None, *,
     found: list[int] = []
     if template == "not_succession":
         for i in at:
-            j = next((j for j in bt if j > i), None)
-            if j is not None and not late(i, j):
-                found += [i, j]
+            later = next((j for j in bt if j > i), None)
+            if later is not None and not late(i, later):
+                found += [i, later]
         return tuple(sorted(set(found))) or None
     if spec.response:
         for i in at:
+            partner: int | None
             if spec.form == "chain":
-                j: int | None = i + 1 if i + 1 < len(trace) else None
-                if j is not None and trace[j].activity != b:
+                partner = i + 1 if i + 1 < len(trace) else None
+                if partner is not None and trace[partner].activity != b:
                     found.append(i)
                     continue
             else:
-                j = next((j for j in bt if j > i), None)
+                partner = next((j for j in bt if j > i), None)
                 nxt = next((k for k in at if k > i), None)
-                if spec.form == "alternate" and j is not None and nxt is not None and j > nxt:
+                if spec.form == "alternate" and partner is not None and nxt is not None and partner > nxt:
                     found.append(i)
                     continue
-            if j is None:
+            if partner is None:
                 if expired(i):
                     found.append(i)
-            elif late(i, j):
-                found += [i, j]
+            elif late(i, partner):
+                found += [i, partner]
     if spec.precedence:
         for j in bt:
+            before: int | None
             if spec.form == "chain":
-                i: int | None = j - 1 if j > 0 and trace[j - 1].activity == a else None
+                before = j - 1 if j > 0 and trace[j - 1].activity == a else None
             else:
-                i = next((i for i in reversed(at) if i < j), None)
+                before = next((i for i in reversed(at) if i < j), None)
                 prev_b = next((k for k in reversed(bt) if k < j), None)
-                if spec.form == "alternate" and i is not None and prev_b is not None and i < prev_b:
-                    i = None
-            if i is None:
+                if spec.form == "alternate" and before is not None and prev_b is not None and before < prev_b:
+                    before = None
+            if before is None:
                 found.append(j)
-            elif late(i, j):
-                found += [i, j]
+            elif late(before, j):
+                found += [before, j]
     return tuple(sorted(set(found))) or None
 
 

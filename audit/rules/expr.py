@@ -195,7 +195,10 @@ class _Parser:
         if depth > MAX_DEPTH:
             raise ExpressionError(f"表达式嵌套超过 {MAX_DEPTH} 层")
         col = getattr(node, "col_offset", None)
-        sub = lambda n: self.parse(n, depth + 1)  # noqa: E731
+
+        def sub(child: ast.AST) -> Node:
+            return self.parse(child, depth + 1)
+
         if isinstance(node, ast.BoolOp):
             items = tuple(sub(v) for v in node.values)
             return And(items) if isinstance(node.op, ast.And) else Or(items)
@@ -399,7 +402,9 @@ def _align(left: Any, right: Any) -> tuple[Any, Any]:
             b = dt.datetime.fromisoformat(b) if isinstance(a, dt.datetime) else dt.date.fromisoformat(b)
             return (b, a) if swap else (a, b)
     if isinstance(left, dt.datetime) != isinstance(right, dt.datetime):
-        promote = lambda v: dt.datetime.combine(v, dt.time()) if not isinstance(v, dt.datetime) else v  # noqa: E731
+        def promote(v: dt.date) -> dt.datetime:
+            return v if isinstance(v, dt.datetime) else dt.datetime.combine(v, dt.time())
+
         if isinstance(left, dt.date) and isinstance(right, dt.date):
             return promote(left), promote(right)
     return left, right
@@ -490,7 +495,8 @@ class _Evaluator:
         if name == "matches":
             return re.search(str(args[1]), str(first)) is not None
         if name in ("lower", "upper", "trim"):
-            return {"lower": str.lower, "upper": str.upper, "trim": str.strip}[name](str(first))
+            text = str(first)
+            return text.lower() if name == "lower" else text.upper() if name == "upper" else text.strip()
         if name == "abs":
             return abs(_num(first))
         if name == "date":

@@ -28,7 +28,7 @@ REQUIRED_COLUMNS = ("case_id", "item_code", "dept_code", "source_system", "level
 OPTIONAL_COLUMNS = ("violation_code", "occurrence", "due_at", "days_overdue", "days_left")
 PARAMETERS = frozenset({"as_of"})
 
-_FORBIDDEN_NODES: tuple[type[exp.Expression], ...] = (
+_FORBIDDEN_NODES: tuple[type[exp.Expr], ...] = (
     exp.DDL, exp.DML, exp.Command, exp.Copy, exp.Attach, exp.Detach, exp.Pragma, exp.Set, exp.Use,
     exp.Transaction, exp.Commit, exp.Rollback, exp.Into, exp.Install, exp.Describe, exp.Summarize,
 )

@@ -138,6 +138,7 @@ def to_rule_errors(exc: ValidationError, document: Document, *, base: Path_ = ()
             path = path + ("kind",)
         path = path + extra
         full = base + path
+        field_name: str | None
         if error["type"] == "missing" and loc:
             field_name = dotted(path + (loc[-1],))
         else:
