@@ -29,7 +29,7 @@ from typing import Any
 
 from samples import dirty as bad
 from samples.district import build_district
-from samples.factory import CHUNK, CaseFactory
+from samples.factory import CaseFactory
 from samples.histories import GenContext
 from samples.plants import Kit
 from samples.pools import Pools
@@ -168,4 +168,4 @@ def generate(
     return manifest
 
 
-__all__ = ["CHUNK", "DEFAULT_AS_OF", "Manifest", "check_as_of", "generate"]
+__all__ = ["DEFAULT_AS_OF", "Manifest", "check_as_of", "generate"]

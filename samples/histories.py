@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from samples import disclosures
 from samples.district import District
-from samples.model import LICENSING, MONTH, NATURAL_DAY, SERVICE, WORKDAY, Case, Item, Party
+from samples.model import LICENSING, WORKDAY, Case, Item, Party
 from samples.timeline import Infeasible, Step, assign_times, doc_no, shift
 from samples.workdays import WorkCalendar
 
@@ -340,5 +340,3 @@ def _publish(ctx: GenContext, rng: random.Random, case: Case, plan: ServicePlan,
         return
     case.disclosures.append(disclosures.for_licence(case, decide, published, expose_id=plan.expose_id))
 
-
-UNITS_WITH_CLOCK = (WORKDAY, NATURAL_DAY, MONTH)
