@@ -242,8 +242,9 @@ def _failed(con: duckdb.DuckDBPyConnection, result: NightlyResult, exc: BaseExce
 def _error(exc: BaseException) -> dict[str, Any]:
     if isinstance(exc, SunlightError):
         where = str(exc.location)
-        return {"kind": type(exc).__name__, "message": exc.message, "where": where or None, "hint": exc.hint}
-    return {"kind": type(exc).__name__, "message": str(exc)}
+        return {"kind": type(exc).__name__, "message": exc.message, "where": where or None, "hint": exc.hint,
+                "exit_code": exc.exit_code}
+    return {"kind": type(exc).__name__, "message": str(exc).splitlines()[0], "exit_code": AuditError.exit_code}
 
 
 def _record_run(con: duckdb.DuckDBPyConnection, result: NightlyResult) -> None:
@@ -293,11 +294,8 @@ def _write_outbox(db_path: Path, outbox: Path, result: NightlyResult, config: sc
 
 
 def exit_code(result: NightlyResult) -> int:
-    """0 unless the run failed; then the failing error's exit code (7 when it is not known)."""
+    """0 unless the run failed; then the failing error's exit code (7, the audit's, when unknown)."""
     if not result.failed:
         return 0
-    kinds = {e.get("kind") for e in result.errors}
-    for error_type in SunlightError.__subclasses__():
-        if error_type.__name__ in kinds:
-            return error_type.exit_code
-    return AuditError.exit_code
+    codes = [int(e["exit_code"]) for e in result.errors if e.get("exit_code")]
+    return codes[-1] if codes else AuditError.exit_code
