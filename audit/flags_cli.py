@@ -160,6 +160,12 @@ def flag() -> None:
     """Act on one flag or supervision order (every step is recorded in the history)."""
 
 
+_REQUIRED_TEXT: dict[str, tuple[tuple[str, str], ...]] = {
+    "order": (("instructions", "督办要求"),), "answer": (("answer", "整改反馈"),), "return": (("note", "退回理由"),),
+    "resolve": (("reason", "摘牌理由"),), "dismiss": (("reason", "驳回理由"),),
+}
+
+
 def _step(action: str, **kwargs: Any) -> None:
     """Record the step in the action journal, then apply it if the database is free.
 
@@ -175,6 +181,9 @@ def _step(action: str, **kwargs: Any) -> None:
     key: str | None = kwargs.pop("idempotency_key")
     if not actor.strip():
         raise actions.ActionError("操作人不能为空", hint="用 --user 指明操作人")
+    for name, label in _REQUIRED_TEXT.get(action, ()):
+        if not str(kwargs.get(name) or "").strip():  # refuse before the journal records it
+            raise actions.ActionError(f"{label}不能为空")
     params = {k: (v.isoformat() if isinstance(v, dt.date) else v) for k, v in kwargs.items()}
     book = journal.Journal(db_path)
     entry = book.record(action, actor, params, flag_id=params.get("flag_id"), key=key,
