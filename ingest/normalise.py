@@ -3,8 +3,8 @@
 For each record type :data:`PIPELINES` lists the steps in order. The runner builds one query:
 the cleaned text of every mapped column (trimmed; full-width digits, letters and punctuation folded
 to ASCII for codes, numbers and times), then one layer per step, then the number of the first
-failing row-level check (``_fail0``), the relational steps, and the first failing check overall
-(``_fail``; 0 = the row could not be split into columns). The result is materialised once; rows
+failing row-level check (``_fail0``); that is materialised, then come the relational steps and the
+first failing check overall (``_fail``; 0 = the row could not be split into columns). Rows
 with no failing check are inserted into the canonical table, the others into ``quarantine`` with
 the reason, column and hint of their check and their raw content as JSON.
 
@@ -27,9 +27,10 @@ from ingest.relations import AlreadyLoaded, DuplicateInFile, KnownCase, KnownIte
 from ingest.sql import Params, first, ident, join, run
 from ingest.steps import Check, Context, Convert, Required, Step, ValueMap, d, f, v
 
-FULLWIDTH = "".join(chr(c) for c in range(0xFF10, 0xFF1A)) + "".join(chr(c) for c in range(0xFF21, 0xFF3B)) \
-    + "".join(chr(c) for c in range(0xFF41, 0xFF5B)) + "：－／．＋（）\u3000"
-ASCII = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz:-/.+() "
+# Full-width forms of the printable ASCII characters (U+FF01..U+FF5E) and the ideographic space.
+FULLWIDTH = "".join(chr(c) for c in range(0xFF01, 0xFF5F)) + "\u3000"
+ASCII = "".join(chr(c) for c in range(0x21, 0x7F)) + " "
+HAS_FULLWIDTH = "[\uff01-\uff5e\u3000]"
 WHITESPACE = " \t\r\n\u3000\u00a0\ufeff"
 CASE_FAILURES = "_ingest_case_failures"
 TOUCHED = "_ingest_touched"
@@ -77,8 +78,9 @@ def clean_sql(kind: Kind, column: str | None, params: Params) -> str:
     if column is None:
         return "NULL::VARCHAR"
     text = column
-    if kind in FOLDED:
-        text = f"translate({text}, {params.add(FULLWIDTH)}, {params.add(ASCII)})"
+    if kind in FOLDED:   # translate() is slow: only on values that hold a full-width character
+        text = (f"CASE WHEN regexp_matches({text}, {params.add(HAS_FULLWIDTH)}) "
+                f"THEN translate({text}, {params.add(FULLWIDTH)}, {params.add(ASCII)}) ELSE {text} END")
     return f"nullif(trim({text}, {params.add(WHITESPACE)}), '')"
 
 
@@ -109,7 +111,8 @@ class PartQuery:
         whens = " ".join(f"WHEN {c.condition} THEN {offset + i}" for i, c in enumerate(checks))
         return f"CASE {whens} END" if whens else "NULL::INTEGER"
 
-    def normalised(self) -> str:
+    def row_level(self) -> str:
+        """The cleaned, converted rows with ``_fail0``, the first failing row-level check."""
         spec, stage, params = self.ctx.spec, self.ctx.stage, self.ctx.params
         target = TARGETS[spec.record]
         cols = [f"{clean_sql(target.fields[n].kind, self._stage_col(c), params)} AS {f(n)}" for n, c in spec.fields.items()]
@@ -119,14 +122,19 @@ class PartQuery:
         row_steps = [s for s in self.steps if not s.RELATIONAL]
         for step in row_steps:
             sql = self._layer(sql, step)
-        row_checks = [c for s in row_steps for c in s.checks(self.ctx)]
-        sql = f"SELECT *, CASE WHEN _err IS NOT NULL THEN 0 ELSE {self._first_failing(row_checks, 1)} END AS _fail0 FROM ({sql})"
+        self.checks = [c for s in row_steps for c in s.checks(self.ctx)]
+        return f"SELECT *, CASE WHEN _err IS NOT NULL THEN 0 ELSE {self._first_failing(self.checks, 1)} END AS _fail0 FROM ({sql})"
+
+    def relational(self, rows_table: str) -> str:
+        """The relational checks over the materialised row-level result, and ``_fail``."""
+        sql = f"SELECT * FROM {ident(rows_table)}"
         relational = [s for s in self.steps if s.RELATIONAL]
         for step in relational:
             sql = self._layer(sql, step)
         later = [c for s in relational for c in s.checks(self.ctx)]
-        self.checks = row_checks + later
-        return f"SELECT *, coalesce(_fail0, {self._first_failing(later, len(row_checks) + 1)}) AS _fail FROM ({sql})"
+        offset = len(self.checks) + 1
+        self.checks = self.checks + later
+        return f"SELECT *, coalesce(_fail0, {self._first_failing(later, offset)}) AS _fail FROM ({sql})"
 
     def _stage_col(self, source_column: str) -> str | None:
         name = self.ctx.stage.columns.get(source_column)
@@ -178,8 +186,10 @@ def load_part(con: duckdb.DuckDBPyConnection, ctx: Context) -> PartResult:
         if entries:
             con.executemany(f"INSERT INTO {ident(vocab)} VALUES (?, ?)", [list(e) for e in entries])
         ctx.vocabulary_table = vocab
-    norm = f"_ingest_norm_{ctx.stage.table}"
-    run(con, f"CREATE OR REPLACE TEMP TABLE {ident(norm)} AS {query.normalised()}", ctx.params.values)
+    norm, rows = f"_ingest_norm_{ctx.stage.table}", f"_ingest_rows_{ctx.stage.table}"
+    run(con, f"CREATE OR REPLACE TEMP TABLE {ident(rows)} AS {query.row_level()}", ctx.params.values)
+    run(con, f"CREATE OR REPLACE TEMP TABLE {ident(norm)} AS {query.relational(rows)}", ctx.params.values)
+    con.execute(f"DROP TABLE {ident(rows)}")
     table = TARGETS[spec.record].table
     columns, values = query.insert(table)
     run(con, f"INSERT INTO {ident(table)} ({columns}) SELECT {', '.join(values)} FROM {ident(norm)}"
