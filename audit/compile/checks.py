@@ -22,10 +22,12 @@ ALIASES = {"case": "c", "item": "i", "discretion": "dd", "event": "e", "disclosu
 
 
 def grouped(q: Query, rows: str = "rows", prefix: exp.Expr | str = "", suffix: str = "。") -> exp.Select:
-    """One finding per case from a CTE with SUBJECT columns, ``clause``, ``detail`` and ``ord``."""
+    """One finding per case from a CTE with SUBJECT columns, ``clause``, ``detail`` and the order
+    keys ``ord`` (the record's event seq or time) and ``tie`` (text that makes the order total)."""
     g = alias("g")
-    per_case = (exp.select(*(g(c) for c in SUBJECT), string_agg(g("clause"), "；", g("ord")).as_("text"),
-                           json_list(g("detail"), g("ord")).as_("details"))
+    order = [g("ord"), g("tie")]
+    per_case = (exp.select(*(g(c) for c in SUBJECT), string_agg(g("clause"), "；", order).as_("text"),
+                           json_list(g("detail"), order).as_("details"))
                 .from_(exp.to_table(rows).as_("g")).group_by(*(g(c) for c in SUBJECT)))
     q.cte("per_case", per_case)
     x = alias("x")
@@ -91,7 +93,7 @@ def build_field(q: Query, rule: FieldRule) -> exp.Select:
         select = select.join(exp.to_table("ev").as_("e"), on=col("e", "case_id").eq(col("c", "case_id")))
         clause = concat("“", activity_label(col("e", "activity")), "” ", fmt(col("e", "ts"), t.TIME_FORMAT), "：", values)
         detail = json_object({"event_id": col("e", "event_id"), "ts": col("e", "ts"), "values": detail})
-        order = col("e", "seq")
+        order, tie = col("e", "seq"), col("e", "event_id")
     else:
         select = select.join(exp.to_table(t.TABLES["disclosure"]).as_("d"), on=exp.or_(
             col("d", "case_id").eq(col("c", "case_id")),
@@ -100,8 +102,9 @@ def build_field(q: Query, rule: FieldRule) -> exp.Select:
         clause = concat("公示 ", col("d", "disclosure_id"), "（", fmt(col("d", "published_at"), t.TIME_FORMAT), "）：", values)
         detail = json_object({"disclosure_id": col("d", "disclosure_id"), "published_at": col("d", "published_at"),
                               "values": detail})
-        order = col("d", "published_at")
-    q.cte("rows", select.select(clause.as_("clause"), detail.as_("detail"), order.as_("ord")).where(exp.and_(*where)))
+        order, tie = col("d", "published_at"), col("d", "disclosure_id")
+    q.cte("rows", select.select(clause.as_("clause"), detail.as_("detail"), order.as_("ord"), tie.as_("tie"))
+          .where(exp.and_(*where)))
     return grouped(q, prefix=condition_text)
 
 
@@ -131,7 +134,7 @@ def build_officer(q: Query, rule: OfficerRule) -> exp.Select:
             concat(when("o"), " 登记执法人员 ", count, " 名，少于 ", minimum, " 名").as_("clause"),
             json_object({"event_id": o("event_id"), "ts": o("ts"), "officer_ids": o("officer_ids"),
                          "officers": count}).as_("detail"),
-            o("seq").as_("ord")).from_(exp.to_table("oe").as_("o")).where(count < minimum))
+            o("seq").as_("ord"), lit("").as_("tie")).from_(exp.to_table("oe").as_("o")).where(count < minimum))
     if rule.certificate:
         q.cte("listed", exp.select(exp.Star(), exp.Explode(this=exp.ArrayDistinct(this=o("officer_ids"))).as_("officer_id"))
               .from_(exp.to_table("oe").as_("o")))
@@ -152,7 +155,7 @@ def build_officer(q: Query, rule: OfficerRule) -> exp.Select:
             json_object({"event_id": u("event_id"), "ts": u("ts"), "officer_id": u("officer_id"),
                          "cert_no": f("cert_no"), "cert_valid_from": f("cert_valid_from"),
                          "cert_valid_to": f("cert_valid_to")}).as_("detail"),
-            u("seq").as_("ord"))
+            u("seq").as_("ord"), u("officer_id").as_("tie"))
             .from_(exp.to_table("listed").as_("u"))
             .join(exp.to_table(t.TABLES["officer"]).as_("f"), on=f("officer_id").eq(u("officer_id")), join_type="LEFT")
             .where(exp.or_(unknown, no_cert, outside)))
@@ -184,7 +187,7 @@ def build_document(q: Query, rule: DocumentRule) -> exp.Select:
                                  json_object({"event_id": e("event_id"), "ts": e("ts"),
                                               "document_type": e("document_type"),
                                               "document_no": e("document_no")}).as_("detail"),
-                                 e("seq").as_("ord"))
+                                 e("seq").as_("ord"), e("event_id").as_("tie"))
               .from_(exp.to_table("subject").as_("s"))
               .join(exp.to_table("ev").as_("e"), on=e("case_id").eq(col("s", "case_id")))
               .where(problem))

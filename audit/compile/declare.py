@@ -202,8 +202,9 @@ def _ordered(q: Query, rule: DeclareRule) -> exp.Select:
     event = json_object({"event_id": j("act_id"), "activity": j("act_activity"), "ts": j("act_ts"),
                          "partner_id": j("partner_id"), "partner_activity": j("partner_activity"),
                          "partner_ts": j("partner_ts")})
-    per_case = (exp.select(j("case_id"), string_agg(sentence, "；", j("act_seq")).as_("text"),
-                           json_list(event, j("act_seq")).as_("events"))
+    order = [j("act_seq"), j("side")]
+    per_case = (exp.select(j("case_id"), string_agg(sentence, "；", order).as_("text"),
+                           json_list(event, order).as_("events"))
                 .from_(exp.to_table("judged").as_("j")).where(j("violated")).group_by(j("case_id")))
     q.cte("violations", per_case)
 

@@ -83,10 +83,14 @@ def _timely(q: Query, rule: DisclosureRule) -> exp.Select:
     t = q.target
     _first_event(q, rule.decision)
     p = alias("p")
-    q.cte("first_published", exp.select(p("case_id"), exp.Min(this=p("published_at")).as_("published_at"),
-                                         exp.ArgMin(this=p("disclosure_id"), expression=p("published_at"))
-                                         .as_("disclosure_id"))
-          .from_(exp.to_table("published").as_("p")).group_by(p("case_id")))
+    # the first disclosure: earliest publication, ties broken by disclosure id
+    rank = exp.Window(this=exp.RowNumber(), partition_by=[p("case_id")], order=exp.Order(expressions=[
+        exp.Ordered(this=p("published_at")), exp.Ordered(this=p("disclosure_id"))]))
+    q.cte("ranked", exp.select(p("case_id"), p("published_at"), p("disclosure_id"), rank.as_("n"))
+          .from_(exp.to_table("published").as_("p")))
+    r = alias("r")
+    q.cte("first_published", exp.select(r("case_id"), r("published_at"), r("disclosure_id"))
+          .from_(exp.to_table("ranked").as_("r")).where(r("n").eq(lit(1))))
     s = alias("s")
     k = alias("k")
     f = alias("f")
@@ -148,7 +152,7 @@ def _withdrawn(q: Query, rule: DisclosureRule) -> exp.Select:
                        json_object({"revoke": json_object({"event_id": k("event_id"), "ts": k("ts")}),
                                     "disclosure_id": p("disclosure_id"), "withdrawn_at": p("withdrawn_at"),
                                     "used": used, "limit": limit}).as_("detail"),
-                       p("published_at").as_("ord"))
+                       p("published_at").as_("ord"), p("disclosure_id").as_("tie"))
             .from_(exp.to_table("published").as_("p"))
             .join(exp.to_table("decided").as_("k"), on=k("case_id").eq(p("case_id")))
             .join(exp.to_table("subject").as_("s2"), on=col("s2", "case_id").eq(p("case_id"))))
@@ -183,7 +187,7 @@ def _content(q: Query, rule: DisclosureRule) -> exp.Select:
                        json_object({"disclosure_id": p("disclosure_id"), "published_at": p("published_at"),
                                     "url": p("url"), "decision_no": p("decision_no"),
                                     "fine_amount": p("fine_amount")}).as_("detail"),
-                       p("published_at").as_("ord"))
+                       p("published_at").as_("ord"), p("disclosure_id").as_("tie"))
             .from_(exp.to_table("published").as_("p")).where(problem))
     q.cte("rows", rows)
     return grouped(q)

@@ -112,18 +112,22 @@ def json_object(pairs: Mapping[str, exp.Expr]) -> exp.Expr:
     return exp.JSONObject(expressions=[exp.JSONKeyValue(this=lit(k), expression=v) for k, v in pairs.items()])
 
 
-def json_list(value: exp.Expr, order: exp.Expr, where: exp.Expr | None = None) -> exp.Expr:
-    """A JSON array of ``value`` over the group (or the rows matching ``where``), ordered."""
-    agg: exp.Expr = exp.ArrayAgg(
-        this=exp.Order(this=value, expressions=[exp.Ordered(this=order, nulls_first=False)]))
+def _ordered(order: exp.Expr | Sequence[exp.Expr]) -> list[exp.Expr]:
+    keys = [order] if isinstance(order, exp.Expr) else list(order)
+    return [exp.Ordered(this=key, nulls_first=False) for key in keys]
+
+
+def json_list(value: exp.Expr, order: exp.Expr | Sequence[exp.Expr], where: exp.Expr | None = None) -> exp.Expr:
+    """A JSON array of ``value`` over the group (or the rows matching ``where``), ordered by
+    ``order`` (one key or several; the keys must make the order total)."""
+    agg: exp.Expr = exp.ArrayAgg(this=exp.Order(this=value, expressions=_ordered(order)))
     if where is not None:
         agg = exp.Filter(this=agg, expression=exp.Where(this=where))
     return cast(agg, "JSON")
 
 
-def string_agg(value: exp.Expr, separator: str, order: exp.Expr) -> exp.Expr:
-    return exp.GroupConcat(this=exp.Order(this=value, expressions=[exp.Ordered(this=order, nulls_first=False)]),
-                           separator=lit(separator))
+def string_agg(value: exp.Expr, separator: str, order: exp.Expr | Sequence[exp.Expr]) -> exp.Expr:
+    return exp.GroupConcat(this=exp.Order(this=value, expressions=_ordered(order)), separator=lit(separator))
 
 
 def arg_min(value: exp.Expr, key: exp.Expr, where: exp.Expr | None = None) -> exp.Expr:

@@ -314,7 +314,8 @@ WITH ev AS (
         '；'
       
       ORDER BY
-        j.act_seq
+        j.act_seq,
+        j.side
     ) AS text,
     CAST(ARRAY_AGG(
       JSON_OBJECT(
@@ -324,7 +325,7 @@ WITH ev AS (
         'partner_id', j.partner_id,
         'partner_activity', j.partner_activity,
         'partner_ts', j.partner_ts
-      ) ORDER BY j.act_seq
+      ) ORDER BY j.act_seq, j.side
     ) AS JSON) AS events
   FROM judged AS j
   WHERE

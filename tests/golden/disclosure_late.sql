@@ -106,14 +106,21 @@ WITH subject AS (
   FROM ev AS e
   GROUP BY
     e.case_id
-), first_published AS (
+), ranked AS (
   SELECT
     p.case_id,
-    MIN(p.published_at) AS published_at,
-    ARG_MIN(p.disclosure_id, p.published_at) AS disclosure_id
+    p.published_at,
+    p.disclosure_id,
+    ROW_NUMBER() OVER (PARTITION BY p.case_id ORDER BY p.published_at, p.disclosure_id) AS n
   FROM published AS p
-  GROUP BY
-    p.case_id
+), first_published AS (
+  SELECT
+    r.case_id,
+    r.published_at,
+    r.disclosure_id
+  FROM ranked AS r
+  WHERE
+    r.n = 1
 ), judged AS (
   SELECT
     s.case_id,

@@ -143,7 +143,8 @@ WITH subject AS (
       'decision_no', p.decision_no,
       'fine_amount', p.fine_amount
     ) AS detail,
-    p.published_at AS ord
+    p.published_at AS ord,
+    p.disclosure_id AS tie
   FROM published AS p
   WHERE
     NOT p.decision_no IS NOT DISTINCT FROM p.case_decision_no
@@ -156,8 +157,9 @@ WITH subject AS (
     g.source_system,
     LISTAGG(g.clause, '；'
     ORDER BY
-      g.ord) AS text,
-    CAST(ARRAY_AGG(g.detail ORDER BY g.ord) AS JSON) AS details
+      g.ord,
+      g.tie) AS text,
+    CAST(ARRAY_AGG(g.detail ORDER BY g.ord, g.tie) AS JSON) AS details
   FROM rows AS g
   GROUP BY
     g.case_id,

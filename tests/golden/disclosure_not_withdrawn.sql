@@ -145,7 +145,8 @@ WITH subject AS (
       'used', ce.workday_no - cs.workday_no,
       'limit', s2.limit_n
     ) AS detail,
-    p.published_at AS ord
+    p.published_at AS ord,
+    p.disclosure_id AS tie
   FROM published AS p
   JOIN decided AS k
     ON k.case_id = p.case_id
@@ -171,8 +172,9 @@ WITH subject AS (
     g.source_system,
     LISTAGG(g.clause, '；'
     ORDER BY
-      g.ord) AS text,
-    CAST(ARRAY_AGG(g.detail ORDER BY g.ord) AS JSON) AS details
+      g.ord,
+      g.tie) AS text,
+    CAST(ARRAY_AGG(g.detail ORDER BY g.ord, g.tie) AS JSON) AS details
   FROM rows AS g
   GROUP BY
     g.case_id,

@@ -107,7 +107,8 @@ WITH subject AS (
       'decision_no', p.decision_no,
       'fine_amount', p.fine_amount
     ) AS detail,
-    p.published_at AS ord
+    p.published_at AS ord,
+    p.disclosure_id AS tie
   FROM published AS p
   WHERE
     REGEXP_MATCHES(p.content, CAST($p2 AS TEXT))
@@ -119,8 +120,9 @@ WITH subject AS (
     g.source_system,
     LISTAGG(g.clause, '；'
     ORDER BY
-      g.ord) AS text,
-    CAST(ARRAY_AGG(g.detail ORDER BY g.ord) AS JSON) AS details
+      g.ord,
+      g.tie) AS text,
+    CAST(ARRAY_AGG(g.detail ORDER BY g.ord, g.tie) AS JSON) AS details
   FROM rows AS g
   GROUP BY
     g.case_id,

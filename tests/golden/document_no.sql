@@ -54,7 +54,8 @@ WITH ev AS (
       'document_type', e.document_type,
       'document_no', e.document_no
     ) AS detail,
-    e.seq AS ord
+    e.seq AS ord,
+    e.event_id AS tie
   FROM subject AS s
   JOIN ev AS e
     ON e.case_id = s.case_id
@@ -71,8 +72,9 @@ WITH ev AS (
     g.source_system,
     LISTAGG(g.clause, '；'
     ORDER BY
-      g.ord) AS text,
-    CAST(ARRAY_AGG(g.detail ORDER BY g.ord) AS JSON) AS details
+      g.ord,
+      g.tie) AS text,
+    CAST(ARRAY_AGG(g.detail ORDER BY g.ord, g.tie) AS JSON) AS details
   FROM rows AS g
   GROUP BY
     g.case_id,

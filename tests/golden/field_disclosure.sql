@@ -31,7 +31,8 @@ WITH rows AS (
         'disclosure.withdrawn_at', d.withdrawn_at
       )
     ) AS detail,
-    d.published_at AS ord
+    d.published_at AS ord,
+    d.disclosure_id AS tie
   FROM cases AS c
   JOIN items AS i
     ON i.item_code = c.item_code
@@ -70,8 +71,9 @@ WITH rows AS (
     g.source_system,
     LISTAGG(g.clause, '；'
     ORDER BY
-      g.ord) AS text,
-    CAST(ARRAY_AGG(g.detail ORDER BY g.ord) AS JSON) AS details
+      g.ord,
+      g.tie) AS text,
+    CAST(ARRAY_AGG(g.detail ORDER BY g.ord, g.tie) AS JSON) AS details
   FROM rows AS g
   GROUP BY
     g.case_id,

@@ -105,7 +105,8 @@ WITH ev AS (
         'event.document_no', e.document_no
       )
     ) AS detail,
-    e.seq AS ord
+    e.seq AS ord,
+    e.event_id AS tie
   FROM cases AS c
   JOIN items AS i
     ON i.item_code = c.item_code
@@ -134,8 +135,9 @@ WITH ev AS (
     g.source_system,
     LISTAGG(g.clause, '；'
     ORDER BY
-      g.ord) AS text,
-    CAST(ARRAY_AGG(g.detail ORDER BY g.ord) AS JSON) AS details
+      g.ord,
+      g.tie) AS text,
+    CAST(ARRAY_AGG(g.detail ORDER BY g.ord, g.tie) AS JSON) AS details
   FROM rows AS g
   GROUP BY
     g.case_id,

@@ -77,7 +77,8 @@ WITH ev AS (
       'officer_ids', o.officer_ids,
       'officers', COALESCE(ARRAY_LENGTH(LIST_DISTINCT(o.officer_ids)), 0)
     ) AS detail,
-    o.seq AS ord
+    o.seq AS ord,
+    '' AS tie
   FROM oe AS o
   WHERE
     COALESCE(ARRAY_LENGTH(LIST_DISTINCT(o.officer_ids)), 0) < CAST($p2 AS INT)
@@ -136,7 +137,8 @@ WITH ev AS (
       'cert_valid_from', f.cert_valid_from,
       'cert_valid_to', f.cert_valid_to
     ) AS detail,
-    u.seq AS ord
+    u.seq AS ord,
+    u.officer_id AS tie
   FROM listed AS u
   LEFT JOIN officers AS f
     ON f.officer_id = u.officer_id
@@ -156,8 +158,9 @@ WITH ev AS (
     g.source_system,
     LISTAGG(g.clause, '；'
     ORDER BY
-      g.ord) AS text,
-    CAST(ARRAY_AGG(g.detail ORDER BY g.ord) AS JSON) AS details
+      g.ord,
+      g.tie) AS text,
+    CAST(ARRAY_AGG(g.detail ORDER BY g.ord, g.tie) AS JSON) AS details
   FROM rows AS g
   GROUP BY
     g.case_id,
