@@ -39,6 +39,7 @@ from sunlight.errors import AuditError, Location
 
 SYSTEM_ACTOR = "system:audit"
 CLEAR_REASON = "条件已消除（复核时未再出现）"
+WAIVED_REASON = "已按例外规定豁免"
 
 STATES: dict[str, str] = {
     "open": "待处理",
@@ -60,6 +61,9 @@ FINDING_COLUMNS = (
 _FOUND = "_sunlight_found"
 _CHANGES = "_sunlight_changes"
 _RULES = "_sunlight_rules"
+_WAIVED = "_sunlight_waived"
+_FLAG_ID_SQL = ("substr(sha256(rule_id || '|' || coalesce(case_id, item_code) || '|' || coalesce(occurrence, '')),"
+                " 1, 16)")
 
 
 def flag_id(rule_id: str, subject: str, occurrence: str = "") -> str:
@@ -95,12 +99,15 @@ def apply_findings(
     rule_ids: Sequence[str],
     actor: str = SYSTEM_ACTOR,
     recorded_at: dt.datetime | None = None,
+    waived_table: str | None = None,
 ) -> ApplyStats:
     """Raise, refresh, escalate, clear and re-raise flags from ``findings_table``.
 
     ``rule_ids`` are the rules this run evaluated successfully: only their flags can be cleared.
     ``as_of`` is the audit time (flags' seen/yellow/red times); ``recorded_at`` stamps the history
-    entries (default: ``as_of``).
+    entries (default: ``as_of``). ``waived_table`` optionally holds the findings that exceptions
+    moved aside (the findings columns, plus ``exception`` naming the exception): a flag cleared
+    because its finding was waived says so in its reason instead of "condition no longer holds".
     """
     started = time.perf_counter()
     stamp = recorded_at or as_of
@@ -109,6 +116,7 @@ def apply_findings(
     try:
         total = _stage_findings(con, source)
         _check_findings(con)
+        _stage_waived(con, waived_table)
         _classify(con, rule_ids)
         counts = dict(con.execute(f"SELECT action, count(*) FROM {_CHANGES} GROUP BY action").fetchall())
         auto_resolved = history.first(
@@ -119,7 +127,7 @@ def apply_findings(
         history.anchor(con, at=stamp, run_id=run_id)
         kept = history.first(con, f"SELECT count(*) FROM {_FOUND}")
     finally:
-        for name in (_FOUND, _CHANGES, _RULES):
+        for name in (_FOUND, _CHANGES, _RULES, _WAIVED):
             con.execute(f"DROP TABLE IF EXISTS {name}")
     kept_n = int(kept[0]) if kept else 0
     return ApplyStats(
@@ -196,8 +204,7 @@ def _stage_findings(con: duckdb.DuckDBPyConnection, source: str) -> int:
     con.execute(
         f"""
         CREATE OR REPLACE TEMP TABLE {_FOUND} AS
-        SELECT substr(sha256(rule_id || '|' || coalesce(case_id, item_code) || '|' || coalesce(occurrence, '')),
-                      1, 16) AS flag_id,
+        SELECT {_FLAG_ID_SQL} AS flag_id,
                rule_id, CAST(rule_version AS INTEGER) AS rule_version, violation_code, case_id, item_code,
                dept_code, source_system, coalesce(occurrence, '') AS occurrence, level, category, title,
                message, TRY_CAST(evidence AS JSON) AS evidence, CAST(due_at AS TIMESTAMP) AS due_at,
@@ -236,6 +243,19 @@ def _check_findings(con: duckdb.DuckDBPyConnection) -> None:
             )
 
 
+def _stage_waived(con: duckdb.DuckDBPyConnection, waived_table: str | None) -> None:
+    """Flag ids of waived findings, with the reason their flags will be cleared for."""
+    if waived_table is None:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {_WAIVED} (flag_id VARCHAR, reason VARCHAR)")
+        return
+    source = _table_sql(waived_table)
+    _check_columns(con, source, waived_table)
+    has_exception = "exception" in {d[0] for d in con.execute(f"SELECT * FROM {source} LIMIT 0").description}
+    where = "'（' || any_value(exception) || '）'" if has_exception else "''"
+    con.execute(f"CREATE OR REPLACE TEMP TABLE {_WAIVED} AS SELECT {_FLAG_ID_SQL} AS flag_id,"
+                f" ? || coalesce({where}, '') AS reason FROM {source} GROUP BY ALL", [WAIVED_REASON])
+
+
 def _classify(con: duckdb.DuckDBPyConnection, rule_ids: Sequence[str]) -> None:
     """One row per flag that changes: its action and its state and level before and after."""
     con.execute(f"CREATE OR REPLACE TEMP TABLE {_RULES} AS SELECT DISTINCT unnest(?::VARCHAR[]) AS rule_id",
@@ -255,15 +275,18 @@ def _classify(con: duckdb.DuckDBPyConnection, rule_ids: Sequence[str]) -> None:
                     WHEN g.level = 'yellow' AND f.level = 'red' AND g.state = 'resolved' THEN 'open'
                     ELSE g.state END AS to_state,
                g.level AS from_level,
-               CASE WHEN f.level = 'red' OR g.level = 'red' THEN 'red' ELSE 'yellow' END AS level
+               CASE WHEN f.level = 'red' OR g.level = 'red' THEN 'red' ELSE 'yellow' END AS level,
+               NULL::VARCHAR AS reason
         FROM {_FOUND} f LEFT JOIN flags g USING (flag_id)
         UNION ALL
         SELECT g.flag_id, 'clear', g.state,
                CASE WHEN g.state IN ('open', 'acknowledged') THEN 'resolved' ELSE g.state END,
-               g.level, g.level
+               g.level, g.level, coalesce(w.reason, ?)
         FROM flags g SEMI JOIN {_RULES} r USING (rule_id)
+        LEFT JOIN (SELECT flag_id, min(reason) AS reason FROM {_WAIVED} GROUP BY flag_id) w USING (flag_id)
         WHERE g.active AND g.flag_id NOT IN (SELECT flag_id FROM {_FOUND})
-        """
+        """,
+        [CLEAR_REASON],
     )
 
 
@@ -273,7 +296,7 @@ def _history_rows(
     """The history entries of this run, in a stable order, with their canonical detail JSON."""
     rows = con.execute(
         f"""
-        SELECT c.flag_id, c.action, c.from_state, c.to_state, c.level, c.from_level, f.rule_version
+        SELECT c.flag_id, c.action, c.from_state, c.to_state, c.level, c.from_level, f.rule_version, c.reason
         FROM {_CHANGES} c LEFT JOIN {_FOUND} f USING (flag_id)
         WHERE c.action <> 'update'
         ORDER BY CASE c.action WHEN 'raise' THEN 1 WHEN 'escalate' THEN 2 WHEN 'reraise' THEN 3 ELSE 4 END,
@@ -283,11 +306,11 @@ def _history_rows(
     base = {"as_of": as_of.isoformat(timespec="microseconds"), "run_id": run_id}
     clear_detail = history.dumps({**base, "reason": CLEAR_REASON})
     out: list[tuple[str, dt.datetime, str, str, str | None, str, str, str]] = []
-    for flag_id_, action, from_state, to_state, level, from_level, rule_version in rows:
+    for flag_id_, action, from_state, to_state, level, from_level, rule_version, reason in rows:
         if action == "raise":
             detail = history.dumps({**base, "rule_version": rule_version})
         elif action == "clear":
-            detail = clear_detail
+            detail = clear_detail if reason == CLEAR_REASON else history.dumps({**base, "reason": reason})
         else:
             detail = history.dumps({**base, "from_level": from_level, "rule_version": rule_version})
         out.append((flag_id_, stamp, actor, action, from_state, to_state, level, detail))
@@ -336,9 +359,9 @@ def _write_flags(
         UPDATE flags SET active = false, state = c.to_state,
             state_changed_at = CASE WHEN c.to_state <> flags.state THEN $stamp ELSE flags.state_changed_at END,
             state_changed_by = CASE WHEN c.to_state <> flags.state THEN $actor ELSE flags.state_changed_by END,
-            state_reason = CASE WHEN c.to_state <> flags.state THEN $reason ELSE flags.state_reason END
+            state_reason = CASE WHEN c.to_state <> flags.state THEN c.reason ELSE flags.state_reason END
         FROM {_CHANGES} c
         WHERE flags.flag_id = c.flag_id AND c.action = 'clear'
         """,
-        {"stamp": stamp, "actor": actor, "reason": CLEAR_REASON},
+        {"stamp": stamp, "actor": actor},
     )

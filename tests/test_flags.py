@@ -146,6 +146,21 @@ def test_clear_records_who_and_why(con: duckdb.DuckDBPyConnection) -> None:
     assert detail == [(flags.CLEAR_REASON, "system:audit")]
 
 
+def test_a_waived_finding_clears_its_flag_naming_the_exception(con: duckdb.DuckDBPyConnection) -> None:
+    run(con, 1, [finding(case_id="P:1"), finding(case_id="P:2")])
+    flags.findings_from_rows(con, "found", [])
+    con.execute("CREATE TEMP TABLE waived AS SELECT *, 'rules/exceptions/major.yaml:3' AS exception FROM found")
+    flags.findings_from_rows(con, "moved", [finding(case_id="P:2")])
+    con.execute("INSERT INTO waived SELECT *, 'rules/exceptions/major.yaml:3' FROM moved")
+    flags.apply_findings(con, run_id=2, as_of=T0, findings_table="found", rule_ids=["R1"], waived_table="waived")
+    rows = con.execute("SELECT case_id, state, active, state_reason FROM flags ORDER BY case_id").fetchall()
+    assert rows == [("P:1", "resolved", False, flags.CLEAR_REASON),
+                    ("P:2", "resolved", False, "已按例外规定豁免（rules/exceptions/major.yaml:3）")]
+    reasons = con.execute("SELECT detail->>'reason' FROM flag_history WHERE action = 'clear' ORDER BY entry_no")
+    assert sorted(r[0] for r in reasons.fetchall()) == sorted(r[3] for r in rows)
+    assert history.verify(con).ok
+
+
 def test_rules_not_evaluated_are_untouched(con: duckdb.DuckDBPyConnection) -> None:
     run(con, 1, [finding(rule_id="R1"), finding(rule_id="R2")], rule_ids=("R1", "R2"))
     stats = run(con, 2, [], rule_ids=("R1",))          # R2 failed this run
