@@ -64,14 +64,17 @@ def by_category(df: pd.DataFrame) -> alt.TopLevelMixin:
     return _config(chart)
 
 
-def rule_hits(df: pd.DataFrame) -> alt.TopLevelMixin:
-    data = _with_level_label(df).rename(columns={"week": "周", "flags": "命中数"})
-    chart = alt.Chart(data).mark_bar().encode(
-        x=alt.X("周:T", title="周", axis=alt.Axis(format="%m-%d")),
-        y=alt.Y("命中数:Q", title="命中数", stack=True),
-        color=alt.Color("级别:N", scale=LEVEL_SCALE, title="级别"),
-        tooltip=["周:T", "级别:N", "命中数:Q"],
-    ).properties(height=180)
+def rule_hits(df: pd.DataFrame, titles: dict[str, str]) -> alt.TopLevelMixin:
+    """Flags raised per rule and week, one row per rule (a heat map: darker is more)."""
+    data = df.groupby(["rule_id", "week"], as_index=False)["flags"].sum()
+    data["规则"] = [f"{r} {titles.get(r, '')}".strip() for r in data["rule_id"]]
+    data = data.rename(columns={"week": "周", "flags": "命中数"})
+    chart = alt.Chart(data).mark_rect().encode(
+        x=alt.X("周:T", title="周（入牌时间）", timeUnit="yearweek", axis=alt.Axis(format="%m-%d")),
+        y=alt.Y("规则:N", title=None, axis=alt.Axis(labelLimit=320)),
+        color=alt.Color("命中数:Q", scale=alt.Scale(scheme="reds"), title="命中数"),
+        tooltip=["规则:N", alt.Tooltip("周:T", format="%Y-%m-%d"), "命中数:Q"],
+    ).properties(height=max(160, 22 * data["规则"].nunique()))
     return _config(chart)
 
 

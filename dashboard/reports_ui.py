@@ -18,32 +18,31 @@ from dashboard.viewer import Viewer
 
 
 @st.cache_data(ttl=600, show_spinner=False, hash_funcs={Database: lambda db: db.token()}, max_entries=200)
-def rectification_files(db: Database, dept_code: str, as_of: dt.datetime) -> tuple[bytes, bytes, str]:
-    """(xlsx bytes, pdf bytes, file stem) of one department's list as of ``as_of``."""
+def rectification_file(db: Database, dept_code: str, as_of: dt.datetime, kind: str) -> bytes:
+    """One department's list as ``kind`` ("xlsx" or "pdf") as of ``as_of``."""
     from audit import reports
 
     with db.read() as con:
         lists = reports.build_lists(con, as_of=as_of, depts=[dept_code])
     if not lists:
         raise LookupError(dept_code)
-    stem = reports.file_stem(dept_code)
+    writer = reports.write_xlsx if kind == "xlsx" else reports.write_pdf
     with tempfile.TemporaryDirectory() as tmp:
-        xlsx = reports.write_xlsx(lists[0], Path(tmp) / f"{stem}.xlsx").read_bytes()
-        pdf = reports.write_pdf(lists[0], Path(tmp) / f"{stem}.pdf").read_bytes()
-    return xlsx, pdf, stem
+        return writer(lists[0], Path(tmp) / f"{reports.file_stem(dept_code)}.{kind}").read_bytes()
 
 
 def downloads(db: Database, viewer: Viewer, dept_code: str, *, key: str) -> None:
-    """The two buttons; only for inspectors and the department's own head."""
+    """The two buttons; only for inspectors and the department's own head. The files are built when
+    a button is pressed, not when the page is shown."""
     if not (viewer.is_inspector or (viewer.is_department and viewer.dept_code == dept_code)):
         return
-    try:
-        xlsx, pdf, stem = rectification_files(db, dept_code, data.as_of(db))
-    except LookupError:
-        st.caption("该部门暂无整改清单。")
-        return
+    from audit.reports import file_stem
+
+    as_of = data.as_of(db)
+    stem = file_stem(dept_code)
     left, right = st.columns(2)
-    left.download_button("下载整改清单（Excel）", xlsx, file_name=f"{stem}.xlsx", key=f"{key}_xlsx",
+    left.download_button("下载整改清单（Excel）", lambda: rectification_file(db, dept_code, as_of, "xlsx"),
+                         file_name=f"{stem}.xlsx", key=f"{key}_xlsx", on_click="ignore",
                          mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    right.download_button("下载整改清单（PDF）", pdf, file_name=f"{stem}.pdf", key=f"{key}_pdf",
-                          mime="application/pdf")
+    right.download_button("下载整改清单（PDF）", lambda: rectification_file(db, dept_code, as_of, "pdf"),
+                          file_name=f"{stem}.pdf", key=f"{key}_pdf", on_click="ignore", mime="application/pdf")

@@ -97,6 +97,18 @@ def describe(rule: pd.Series) -> None:
     st.caption("；".join(facts))
 
 
+def hits(rule_hits: pd.DataFrame) -> None:
+    """The rule's hits in the viewer's scope: total, red and yellow, the busiest week."""
+    if rule_hits.empty:
+        st.caption("在您可查看的范围内尚无命中。")
+        return
+    red = int(rule_hits.loc[rule_hits["level"] == "red", "flags"].sum())
+    yellow = int(rule_hits.loc[rule_hits["level"] == "yellow", "flags"].sum())
+    weekly = rule_hits.groupby("week")["flags"].sum()
+    st.markdown(f"**命中：** 红牌 {red}、黄牌 {yellow}；最多的一周为 {pd.Timestamp(weekly.idxmax()):%Y-%m-%d} 起的一周"
+                f"（{int(weekly.max())} 次），共 {len(weekly)} 周有命中。")
+
+
 def tests(rule: pd.Series) -> None:
     cases = rule["tests"] or []
     if not cases:

@@ -141,6 +141,20 @@ def test_rectification_page_lists_orders_and_downloads(fixture_db: Fixture) -> N
     assert "请核查执法人员资格" in body
     labels = [b.label for b in at.get("download_button")]
     assert labels == ["下载整改清单（Excel）", "下载整改清单（PDF）"]
+    # The buttons build the same files as the nightly batch when pressed.
+    from dashboard import reports_ui
+    from dashboard.store import Database
+
+    xlsx = reports_ui.rectification_file(Database.at(fixture_db.path), "D01", fixture_db.as_of, "xlsx")
+    pdf = reports_ui.rectification_file(Database.at(fixture_db.path), "D01", fixture_db.as_of, "pdf")
+    assert xlsx[:2] == b"PK" and pdf[:5] == b"%PDF-"
+    import io
+
+    import openpyxl
+
+    sheet = openpyxl.load_workbook(io.BytesIO(xlsx)).active
+    cells = " ".join(str(c.value) for row in sheet.iter_rows() for c in row if c.value is not None)
+    assert "请核查执法人员资格" in cells or "执法人员" in cells
 
 
 def test_runs_page_paginates_quarantine(fixture_db: Fixture, monkeypatch: pytest.MonkeyPatch) -> None:
