@@ -250,13 +250,15 @@ def ingest_paths(
                 _check_previous(con, plan)
             plans.append(plan)
         used = {id(p.match.mapping): p.match.mapping for p in plans if p.match and p.match.mapping.reference}
+        references: list[_Plan] = []
         for mapping in used.values():
             report = FileReport(reference_name(mapping), reference_digest(mapping), 0, path=mapping.path,
                                 platform=mapping.platform, title=mapping.title)
             plan = _Plan(report, mapping=mapping)
             report.records = [p.record for p in reference_parts(mapping)]
             _check_previous(con, plan)
-            plans.insert(0, plan)
+            references.append(plan)
+        plans = references + plans
         work = [(part, plan) for plan in plans if plan.active
                 for part in (reference_parts(plan.mapping) if plan.mapping else plan.match.parts() if plan.match else [])]
         work.sort(key=lambda w: (w[0].phase, w[1].report.order))

@@ -18,7 +18,17 @@ import re
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from ingest import yamlfile
 from ingest.fields import ACTIVITIES, REFERENCE_RECORDS, TARGETS, Kind
@@ -265,18 +275,19 @@ class InlineReference(_Strict):
     officers: list[ReferenceRow] = Field(default_factory=list)
     discretion: list[ReferenceRow] = Field(default_factory=list)
 
-    @model_validator(mode="after")
-    def _check_rows(self) -> InlineReference:
-        for record in REFERENCE_RECORDS:
-            for row in getattr(self, record):
-                target = TARGETS[record]
-                unknown = set(row) - set(target.fields)
-                if unknown:
-                    raise ValueError(f"{record} has no field {sorted(unknown)[0]!r}")
-                for name, spec in target.fields.items():
-                    if spec.not_null and row.get(name) is None:
-                        raise ValueError(f"each {record} row needs {name!r}")
-        return self
+    @field_validator("departments", "items", "officers", "discretion")
+    @classmethod
+    def _check_rows(cls, rows: list[ReferenceRow], info: ValidationInfo) -> list[ReferenceRow]:
+        record = str(info.field_name)
+        target = TARGETS[record]
+        for number, row in enumerate(rows, 1):
+            unknown = set(row) - set(target.fields)
+            if unknown:
+                raise ValueError(f"row {number}: {record} has no field {sorted(unknown)[0]!r}")
+            for name, spec in target.fields.items():
+                if spec.not_null and row.get(name) is None:
+                    raise ValueError(f"row {number}: each {record} row needs {name!r}")
+        return rows
 
     def rows(self, record: str) -> list[ReferenceRow]:
         rows: list[ReferenceRow] = getattr(self, record)
