@@ -30,9 +30,11 @@ def mask_phone(text: str) -> str:
 
 
 def looks_like_person(name: str) -> bool:
-    """A natural person's name: 2–4 Chinese characters and none of the organisation markers."""
+    """A natural person's name: 2–4 Chinese characters (longer with a middle dot, as in 买买提·艾力)
+    and none of the organisation markers."""
     name = name.strip()
-    return 2 <= len(name) <= 4 and all("\u4e00" <= ch <= "\u9fff" or ch == "·" for ch in name) and not any(
+    longest = 16 if "·" in name else 4
+    return 2 <= len(name) <= longest and all("\u4e00" <= ch <= "\u9fff" or ch == "·" for ch in name) and not any(
         marker in name for marker in ORG_MARKERS
     )
 
