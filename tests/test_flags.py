@@ -250,3 +250,23 @@ def test_findings_query_result_can_be_a_plain_table(con: duckdb.DuckDBPyConnecti
     stats = flags.apply_findings(con, run_id=1, as_of=T0, findings_table="rule_out", rule_ids=["R1"])
     assert stats.raised == 3
     assert con.execute("SELECT DISTINCT rule_version, occurrence FROM flags").fetchall() == [(2, "")]
+
+
+@pytest.mark.slow
+def test_100k_findings_are_applied_set_based(con: duckdb.DuckDBPyConnection) -> None:
+    """A guard against per-row work: 100k new flags and their history take seconds, not minutes
+    (about 2 s on one core; per-row inserts would take many minutes)."""
+    con.execute(
+        """CREATE TEMP TABLE many AS SELECT 'R1' rule_id, 1 rule_version, 'T01' violation_code,
+           'P:' || i case_id, 'I1' item_code, 'D' || (i % 40) dept_code, 'P' source_system, '' occurrence,
+           CASE WHEN i % 3 = 0 THEN 'red' ELSE 'yellow' END level, '时效' category, '超期' title,
+           '已超期。' message, '{}'::JSON evidence, NULL::TIMESTAMP due_at, 1 days_overdue,
+           NULL::INTEGER days_left FROM range(100000) r(i)"""
+    )
+    con.execute("BEGIN")
+    stats = flags.apply_findings(con, run_id=1, as_of=T0, findings_table="many", rule_ids=["R1"])
+    con.execute("COMMIT")
+    assert (stats.raised, stats.history_entries) == (100_000, 100_000)
+    assert stats.seconds < 60
+    assert con.execute("SELECT max(entry_no), count(DISTINCT hash) FROM flag_history").fetchall() == [
+        (100_000, 100_000)]
