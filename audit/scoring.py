@@ -231,7 +231,7 @@ def score_month(
         end_ts = dt.datetime.combine(end, dt.time())
     params = {"start": dt.datetime.combine(start, dt.time()), "end": end_ts, "today": today,
               "excluded": list(config.flags.exclude_states)}
-    names = _departments(con, depts)
+    names = departments(con, depts)
     counts = _flag_counts(con, params)
     rate_values = {rule.metric: _metric(con, rule.metric, params) for rule in config.rates}
     scores: list[DeptScore] = []
@@ -248,7 +248,8 @@ def score_month(
     return scores
 
 
-def _departments(con: duckdb.DuckDBPyConnection, depts: Sequence[str] | None) -> list[tuple[str, str]]:
+def departments(con: duckdb.DuckDBPyConnection, depts: Sequence[str] | None = None) -> list[tuple[str, str]]:
+    """(code, name) of every department known from the catalogue or from flags (or of ``depts``)."""
     rows = con.execute(
         "SELECT code, coalesce(max(name), code) FROM (SELECT dept_code AS code, name FROM departments"
         " UNION ALL SELECT DISTINCT dept_code, NULL FROM flags) GROUP BY code ORDER BY code").fetchall()

@@ -129,7 +129,7 @@ def build_lists(
     by_dept: dict[str, list[ListRow]] = {}
     for dept_code, *fields in rows:
         by_dept.setdefault(str(dept_code), []).append(ListRow(*fields))
-    names = dict(scoring._departments(con, depts))
+    names = dict(scoring.departments(con, depts))
     wanted = list(names) if depts is None else [d for d in depts if d in names or d in by_dept]
     return [
         RectificationList(code, names.get(code, code), as_of, scores.get(code), tuple(by_dept.get(code, ())))
