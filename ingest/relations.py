@@ -60,10 +60,10 @@ class AlreadyLoaded(Joining):
     def checks(self, ctx: Context) -> list[Check]:
         record = ctx.spec.record
         if record == "events":
-            text, hint = ("该过程记录已载入（文件 {} 第 {} 行）", "同一过程记录已由另一文件载入；无需再次导出")
+            text, hint = ("重复的过程记录：与已载入的文件 {} 第 {} 行相同", "同一过程记录已由另一文件载入；无需再次导出")
             reason = f"format({ctx.p(text)}, _old_file, _old_row)"
         else:
-            text = "编号「{}」已存在（由文件 {} 第 {} 行载入）" if record != "cases" else "办件编号「{}」已存在（由文件 {} 第 {} 行载入）"
+            text = "编号重复：「{}」已由文件 {} 第 {} 行载入" if record != "cases" else "办件编号重复：「{}」已由文件 {} 第 {} 行载入"
             hint = "同一编号只能由一个文件载入；若是更正，请用与原文件相同的文件名重新导出以替换它"
             reason = f"format({ctx.p(text)}, {key_text(record)}, _old_file, _old_row)"
         return [Check("_old_file IS NOT NULL", reason, None, hint)]

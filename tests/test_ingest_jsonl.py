@@ -1,0 +1,41 @@
+"""The JSON lines reader: line numbers, blank lines, a byte-order mark, lines that are not objects."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ingest.mapping import builtin_mappings
+from ingest.readers.base import Stager
+from ingest.readers.jsonl import JsonLinesReader, json_path, read_keys
+from ingest.sources import SourceFile
+from sunlight import db
+
+
+def test_json_paths_quote_keys() -> None:
+    assert json_path("apply_no") == '$."apply_no"'
+    assert json_path('a"b\\c') == '$."a\\"b\\\\c"'
+
+
+def test_lines_keep_their_numbers(tmp_path: Path) -> None:
+    path = tmp_path / "wsdt_events.jsonl"
+    path.write_text('\ufeff{"apply_no": "A", "node": "submit", "time": "t1", "amount": 12.50}\n'
+                    "\n"
+                    '{"apply_no": "B", "node": ["x", "y"], "time": null}\n'
+                    "[1, 2]\n"
+                    '{"apply_no": "C", "node": "acc\n', encoding="utf-8")
+    source = SourceFile(path, 1)
+    assert read_keys(source) == ["apply_no", "node", "time", "amount"]
+    entry = next(e for e in next(m for m in builtin_mappings() if m.platform == "wsdt").files if e.record == "events")
+    con = db.memory()
+    stager = Stager(con)
+    staged = JsonLinesReader().stage(source, entry, stager)[""]
+    node, amount = staged.columns["node"], staged.columns["amount"]
+    rows = con.execute(f'SELECT _row, _err, c1, "{node}", "{amount}", _raw FROM "{staged.table}" ORDER BY _row').fetchall()
+    stager.close()
+    assert staged.rows == 4
+    assert rows == [
+        (1, None, "A", "submit", "12.5", None),
+        (3, None, "B", '["x","y"]', None, None),
+        (4, "不是 JSON 对象", None, None, None, '{"原始行":"[1, 2]"}'),
+        (5, "不是有效的 JSON（该行可能被截断）", None, None, None, '{"原始行":"{\\"apply_no\\": \\"C\\", \\"node\\": \\"acc"}'),
+    ]
