@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 import streamlit as st
 
@@ -107,5 +109,5 @@ def _day(value: object) -> str:
     return "—" if value is None or pd.isna(value) else pd.Timestamp(value).strftime("%Y-%m-%d")
 
 
-def _money(value: object) -> str:
+def _money(value: Any) -> str:
     return "—" if value is None or pd.isna(value) else f"{float(value):,.2f} 元"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import cast
 
 import altair as alt
 import pandas as pd
@@ -12,11 +13,13 @@ from dashboard.queries.cases import PAUSES, CaseView
 
 LEVEL_SCALE = alt.Scale(domain=["红牌", "黄牌"], range=[labels.LEVEL_COLORS["red"], labels.LEVEL_COLORS["yellow"]])
 FONT = "Noto Sans CJK SC, Microsoft YaHei, PingFang SC, sans-serif"
+AnyChart = alt.Chart | alt.LayerChart
 
 
-def _config(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
-    return chart.configure(font=FONT).configure_axis(labelFont=FONT, titleFont=FONT).configure_legend(
+def _config(chart: AnyChart) -> AnyChart:
+    configured = chart.configure(font=FONT).configure_axis(labelFont=FONT, titleFont=FONT).configure_legend(
         labelFont=FONT, titleFont=FONT)
+    return cast(AnyChart, configured)
 
 
 def _with_level_label(df: pd.DataFrame) -> pd.DataFrame:
@@ -25,7 +28,7 @@ def _with_level_label(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def weekly_trend(df: pd.DataFrame) -> alt.TopLevelMixin:
+def weekly_trend(df: pd.DataFrame) -> AnyChart:
     """Flags raised per week, red and yellow stacked."""
     data = _with_level_label(df).rename(columns={"week": "周", "flags": "新增预警"})
     chart = alt.Chart(data).mark_bar().encode(
@@ -37,7 +40,7 @@ def weekly_trend(df: pd.DataFrame) -> alt.TopLevelMixin:
     return _config(chart)
 
 
-def by_department(df: pd.DataFrame, *, top: int = 15) -> alt.TopLevelMixin:
+def by_department(df: pd.DataFrame, *, top: int = 15) -> AnyChart:
     """Open red and yellow flags per department: the ``top`` departments with the most."""
     df = df[(df["red"] + df["yellow"]) > 0].sort_values(["red", "yellow"], ascending=False).head(top)
     long = df.melt(id_vars=["dept_code", "dept_name"], value_vars=["red", "yellow"], var_name="level",
@@ -53,7 +56,7 @@ def by_department(df: pd.DataFrame, *, top: int = 15) -> alt.TopLevelMixin:
     return _config(chart)
 
 
-def by_category(df: pd.DataFrame) -> alt.TopLevelMixin:
+def by_category(df: pd.DataFrame) -> AnyChart:
     data = _with_level_label(df).rename(columns={"category": "类别", "flags": "在牌数"})
     chart = alt.Chart(data).mark_bar().encode(
         x=alt.X("类别:N", sort=list(labels.CATEGORIES), title="类别", axis=alt.Axis(labelAngle=0)),
@@ -64,7 +67,7 @@ def by_category(df: pd.DataFrame) -> alt.TopLevelMixin:
     return _config(chart)
 
 
-def rule_hits(df: pd.DataFrame, titles: dict[str, str]) -> alt.TopLevelMixin:
+def rule_hits(df: pd.DataFrame, titles: dict[str, str]) -> AnyChart:
     """Flags raised per rule and week, one row per rule (a heat map: darker is more)."""
     data = df.groupby(["rule_id", "week"], as_index=False)["flags"].sum()
     data["规则"] = [f"{r} {titles.get(r, '')}".strip() for r in data["rule_id"]]
@@ -78,13 +81,13 @@ def rule_hits(df: pd.DataFrame, titles: dict[str, str]) -> alt.TopLevelMixin:
     return _config(chart)
 
 
-def case_timeline(view: CaseView) -> alt.TopLevelMixin:
+def case_timeline(view: CaseView) -> AnyChart:
     """Steps by seq (y) over time (x); pauses shaded; extension, due dates and the yellow/red moments
     drawn as vertical lines. Marks far after the case (a flag first raised by a later audit) are
     left out of the picture and listed by :func:`offscale_marks`."""
     events = view.events.copy()
-    events["步骤"] = [f"{seq:02d} {labels.label(labels.ACTIVITIES, a)}" for seq, a in zip(events["seq"], events["activity"],
-                                                                                       strict=True)]
+    events["步骤"] = [f"{seq:02d} {labels.label(labels.ACTIVITIES, a)}"
+                    for seq, a in zip(events["seq"], events["activity"], strict=True)]
     events["时间"] = events["ts"]
     events["活动"] = [labels.label(labels.ACTIVITIES, a) for a in events["activity"]]
     events["文书"] = [f"{t or ''} {n or ''}".strip() for t, n in zip(events["document_type"].fillna(""),

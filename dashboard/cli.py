@@ -12,7 +12,7 @@ import click
 from dashboard import auth
 from dashboard.config import ENV_DB, ENV_TIMEZONE, ENV_USERS
 from dashboard.viewer import Role
-from sunlight.config import Settings
+from sunlight.config import Settings, load_settings
 from sunlight.errors import ConfigError
 
 APP = Path(__file__).resolve().parent / "app.py"
@@ -52,7 +52,7 @@ def dashboard(ctx: click.Context, db_path: Path | None, port: int, address: str,
     if not db_path.exists():
         raise ConfigError(f"database not found: {db_path}",
                           hint="run `sunlight ingest ... --db FILE` and `sunlight audit --db FILE` first")
-    settings = ctx.obj if isinstance(ctx.obj, Settings) else Settings()
+    settings = ctx.obj if isinstance(ctx.obj, Settings) else load_settings()
     users = users_path or settings.users_file
     if users is not None:
         auth.load_users(users)  # fail now, with the file and line, not at the first login

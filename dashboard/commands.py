@@ -46,7 +46,11 @@ def flag_action(service: ActionService, viewer: Viewer, action: str, flag_id: st
 
 def order_action(service: ActionService, viewer: Viewer, action: str, order_id: int, *, key: str,
                  **params: Any) -> ActionResult:
-    allowed = INSPECTOR_ORDER_ACTIONS if viewer.is_inspector else DEPARTMENT_ORDER_ACTIONS if viewer.is_department else ()
+    allowed: tuple[str, ...] = ()
+    if viewer.is_inspector:
+        allowed = INSPECTOR_ORDER_ACTIONS
+    elif viewer.is_department:
+        allowed = DEPARTMENT_ORDER_ACTIONS
     if action not in allowed:
         raise NotAllowed(f"{viewer.role} may not {action}")
     flag_id: str | None = None

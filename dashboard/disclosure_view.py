@@ -9,6 +9,7 @@ from dashboard import components, data, labels, session
 from dashboard.queries.disclosure import DisclosureFilter
 from dashboard.store import Database
 from dashboard.viewer import Viewer
+from dashboard.queries.scope import Page
 
 HIGHLIGHT = {"late": "background-color: #fdecc8", "missing": "background-color: #f8d0d0"}
 
@@ -53,7 +54,7 @@ def _status_style(frame: pd.DataFrame, codes: pd.Series) -> pd.DataFrame:
 def internal_list(db: Database, viewer: Viewer, flt: DisclosureFilter) -> None:
     summary(db, viewer, flt)
     size = session.config().page_size
-    first = data.disclosure_page(db, viewer, flt, components.Page(1, size))
+    first = data.disclosure_page(db, viewer, flt, Page(1, size))
     page = components.pager("dis_page", first.total, size, reset_on=flt)
     result = first if page.number == 1 else data.disclosure_page(db, viewer, flt, page)
     rows = result.rows
@@ -76,7 +77,7 @@ def public_list(db: Database, viewer: Viewer, flt: DisclosureFilter, *, key: str
     if viewer.is_public:
         summary(db, viewer, flt)
     size = session.config().page_size
-    first = data.disclosure_page(db, viewer, flt, components.Page(1, size))
+    first = data.disclosure_page(db, viewer, flt, Page(1, size))
     page = components.pager(f"dis_{key}_page", first.total, size, reset_on=flt)
     result = first if page.number == 1 else data.disclosure_page(db, viewer, flt, page)
     rows = result.rows

@@ -13,8 +13,10 @@ import datetime as dt
 import hashlib
 import json
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -118,7 +120,7 @@ class _Builder:
         self.history.append(history.Entry(flag_id, action, from_state, to_state, level, actor, at, detail))
 
 
-def _insert(con: duckdb.DuckDBPyConnection, table: str, rows: list[tuple[object, ...]] | list[list[object]]) -> None:
+def _insert(con: duckdb.DuckDBPyConnection, table: str, rows: Sequence[Sequence[Any]]) -> None:
     """INSERT rows into the table's first len(row) columns (later migrations only append columns)."""
     if not rows:
         return
@@ -380,7 +382,6 @@ def _write(con: duckdb.DuckDBPyConnection, b: _Builder, fx: Fixture) -> None:
 # --- pytest fixtures and AppTest helpers (import them into a test module by name) ------------------
 
 import dataclasses  # noqa: E402
-from typing import Any  # noqa: E402
 import shutil  # noqa: E402
 
 import pytest  # noqa: E402

@@ -22,6 +22,7 @@ from pathlib import Path
 import duckdb
 import pytest
 from dashboard_fixtures import Chain, build_chain
+from playwright.sync_api import Browser, Page, sync_playwright
 
 from dashboard import auth
 from dashboard.cli import streamlit_command
@@ -115,12 +116,10 @@ def server(district: District) -> Iterator[str]:
 
 
 @pytest.fixture(scope="module")
-def browser() -> Iterator[object]:
+def browser() -> Iterator[Browser]:
     if not CHROMIUM.exists():
         pytest.fail("Debian's Chromium is missing at /usr/bin/chromium: install it with "
                     "`apt-get install -y chromium fonts-noto-cjk` (the browser tests never download a browser)")
-    from playwright.sync_api import sync_playwright
-
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
         yield chromium
@@ -128,85 +127,85 @@ def browser() -> Iterator[object]:
 
 
 @pytest.fixture
-def page(browser: object) -> Iterator[object]:
-    context = browser.new_context(viewport={"width": 1440, "height": 1000}, locale="zh-CN")  # type: ignore[attr-defined]
+def page(browser: Browser) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1440, "height": 1000}, locale="zh-CN")
     tab = context.new_page()
     tab.set_default_timeout(30_000)
     yield tab
     context.close()
 
 
-def title(page: object, text: str) -> None:
-    page.locator("h1", has_text=text).first.wait_for()  # type: ignore[attr-defined]
+def title(page: Page, text: str) -> None:
+    page.locator("h1", has_text=text).first.wait_for()
 
 
-def settle(page: object) -> None:
+def settle(page: Page) -> None:
     """Wait until Streamlit has finished the current script run."""
-    page.wait_for_timeout(300)  # type: ignore[attr-defined]
-    page.locator("[data-testid=stStatusWidget]").wait_for(state="detached", timeout=30_000)  # type: ignore[attr-defined]
+    page.wait_for_timeout(300)
+    page.locator("[data-testid=stStatusWidget]").wait_for(state="detached", timeout=30_000)
 
 
-def nav(page: object, label: str) -> None:
-    page.locator("[data-testid=stSidebarNav]").get_by_role("link", name=label).click()  # type: ignore[attr-defined]
+def nav(page: Page, label: str) -> None:
+    page.locator("[data-testid=stSidebarNav]").get_by_role("link", name=label).click()
     title(page, label)
     settle(page)
 
 
-def log_in(page: object, url: str, login: str) -> None:
-    page.goto(url)  # type: ignore[attr-defined]
+def log_in(page: Page, url: str, login: str) -> None:
+    page.goto(url)
     title(page, "执法结果公示")
     nav(page, "登录")
-    page.get_by_label("用户名").fill(login)  # type: ignore[attr-defined]
-    page.get_by_label("密码").fill(PASSWORDS[login])  # type: ignore[attr-defined]
-    page.get_by_role("button", name="登录").click()  # type: ignore[attr-defined]
-    page.get_by_role("button", name="退出登录").wait_for()  # type: ignore[attr-defined]
+    page.get_by_label("用户名").fill(login)
+    page.get_by_label("密码").fill(PASSWORDS[login])
+    page.get_by_role("button", name="登录").click()
+    page.get_by_role("button", name="退出登录").wait_for()
     settle(page)
 
 
-def body(page: object) -> str:
-    return str(page.inner_text("body"))  # type: ignore[attr-defined]
+def body(page: Page) -> str:
+    return page.inner_text("body")
 
 
-def shot(page: object, name: str, *, height: int = 1800) -> None:
+def shot(page: Page, name: str, *, height: int = 1800) -> None:
     """Save a screenshot when SUNLIGHT_SCREENSHOTS names a folder (Streamlit scrolls inside the page,
     so the window is made tall enough instead of asking for a full-page capture)."""
     if not SHOTS:
         return
     Path(SHOTS).mkdir(parents=True, exist_ok=True)
-    page.set_viewport_size({"width": 1440, "height": height})  # type: ignore[attr-defined]
-    page.wait_for_timeout(1500)  # type: ignore[attr-defined]
-    page.screenshot(path=str(Path(SHOTS) / name))  # type: ignore[attr-defined]
-    page.set_viewport_size({"width": 1440, "height": 1000})  # type: ignore[attr-defined]
+    page.set_viewport_size({"width": 1440, "height": height})
+    page.wait_for_timeout(1500)
+    page.screenshot(path=str(Path(SHOTS) / name))
+    page.set_viewport_size({"width": 1440, "height": 1000})
 
 
-def test_inspector_orders_and_head_answers(page: object, server: str, district: District) -> None:
+def test_inspector_orders_and_head_answers(page: Page, server: str, district: District) -> None:
     log_in(page, server, "inspector1")
     title(page, "总览")
-    page.locator("[data-testid=stVegaLiteChart]").nth(2).wait_for()  # type: ignore[attr-defined]
+    page.locator("[data-testid=stVegaLiteChart]").nth(2).wait_for()
     shot(page, "overview.png", height=2000)
     nav(page, "预警信息")
     # The most urgent flag is selected first; its panel links to the case's timeline.
-    page.get_by_role("link", name=f"查看办件 {district.case_id} 的完整时间轴").first.click()  # type: ignore[attr-defined]
+    page.get_by_role("link", name=f"查看办件 {district.case_id} 的完整时间轴").first.click()
     title(page, "办件详情")
     settle(page)
-    page.locator("[data-testid=stVegaLiteChart]").first.wait_for()  # type: ignore[attr-defined]
+    page.locator("[data-testid=stVegaLiteChart]").first.wait_for()
     shot(page, "case_timeline.png", height=1500)
-    panel = page.locator("[data-testid=stExpander]", has_text=district.flag_id).first  # type: ignore[attr-defined]
+    panel = page.locator("[data-testid=stExpander]", has_text=district.flag_id).first
     if not panel.get_by_role("tab", name="下发督办").is_visible():
         panel.locator("summary").first.click()
     panel.get_by_role("tab", name="下发督办").click()
     panel.get_by_label("督办要求").fill("请于期限内核查超期原因，完成整改并书面反馈。")
     panel.get_by_role("button", name="下发督办单").click()
-    page.get_by_text("操作已生效。").wait_for()  # type: ignore[attr-defined]
+    page.get_by_text("操作已生效。").wait_for()
 
-    page.get_by_role("button", name="退出登录").click()  # type: ignore[attr-defined]
+    page.get_by_role("button", name="退出登录").click()
     title(page, "执法结果公示")
     log_in(page, server, "head_own")
     title(page, "整改督办")
-    order = page.locator("[data-testid=stExpander]", has_text="已下达").first  # type: ignore[attr-defined]
+    order = page.locator("[data-testid=stExpander]", has_text="已下达").first
     order.get_by_label("整改反馈").fill("已查明原因：人员调整导致审批滞后；已完成整改并建立提醒机制。")
     order.get_by_role("button", name="提交反馈").click()
-    page.get_by_text("操作已生效。").wait_for()  # type: ignore[attr-defined]
+    page.get_by_text("操作已生效。").wait_for()
     con = duckdb.connect(str(district.chain.path), read_only=True)
     try:
         status = con.execute("SELECT status, answered_by FROM supervision_orders WHERE flag_id = ?",
@@ -216,9 +215,9 @@ def test_inspector_orders_and_head_answers(page: object, server: str, district: 
     assert status == [("answered", "head_own")]
 
 
-def test_head_cannot_reach_another_department(page: object, server: str, district: District) -> None:
+def test_head_cannot_reach_another_department(page: Page, server: str, district: District) -> None:
     log_in(page, server, "head_own")
-    links = page.locator("[data-testid=stSidebarNav]").get_by_role("link").all_inner_texts()  # type: ignore[attr-defined]
+    links = page.locator("[data-testid=stSidebarNav]").get_by_role("link").all_inner_texts()
     assert "运行与数据质量" not in " ".join(links) and "登录" not in " ".join(links)
     for label in ("整改督办", "总览", "预警信息", "办件详情", "执法结果公示", "规则"):
         nav(page, label)
@@ -227,29 +226,29 @@ def test_head_cannot_reach_another_department(page: object, server: str, distric
         assert district.other_case not in text, label
     # The department filter offers the head's own department only.
     nav(page, "预警信息")
-    page.locator("[data-testid=stMultiSelect]").filter(has_text="部门").get_by_role("combobox").click()  # type: ignore[attr-defined]
-    options = page.get_by_role("option").all_inner_texts()  # type: ignore[attr-defined]
+    page.locator("[data-testid=stMultiSelect]").filter(has_text="部门").get_by_role("combobox").click()
+    options = page.get_by_role("option").all_inner_texts()
     assert options and all(district.other_name not in o for o in options)
-    page.keyboard.press("Escape")  # type: ignore[attr-defined]
+    page.keyboard.press("Escape")
     # A URL naming the other department's flag, case and department opens a new, logged-out session.
     for path in (f"/flags?dept={district.other_dept}", f"/case?case={district.other_case}", "/runs",
                  f"/rectification?dept={district.other_dept}"):
-        page.goto(server + path)  # type: ignore[attr-defined]
+        page.goto(server + path)
         title(page, "执法结果公示")
         settle(page)
         text = body(page)
         assert district.other_case not in text
-        assert "预警信息" not in page.locator("h1").all_inner_texts()  # type: ignore[attr-defined]
+        assert "预警信息" not in page.locator("h1").all_inner_texts()
 
 
-def test_public_sees_no_whole_id_number(page: object, server: str, district: District) -> None:
+def test_public_sees_no_whole_id_number(page: Page, server: str, district: District) -> None:
     assert district.exposed, "the generated district should publish some whole ID numbers"
-    page.goto(server)  # type: ignore[attr-defined]
+    page.goto(server)
     title(page, "执法结果公示")
     settle(page)
-    page.locator("[data-testid=stTable]").first.wait_for()  # type: ignore[attr-defined]
+    page.locator("[data-testid=stTable]").first.wait_for()
     shot(page, "disclosure.png", height=1400)
     text = body(page)
     assert "********" in text  # the exposed numbers are shown masked ...
     assert not WHOLE_ID.search(text)  # ... and never whole
-    assert not WHOLE_ID.search(page.content())  # type: ignore[attr-defined]
+    assert not WHOLE_ID.search(page.content())

@@ -76,7 +76,8 @@ def test_scope_dept_is_checked_when_applied(db_path: Path, built_fixture: Fixtur
                 key="scoped")
     report = journal.try_apply(db_path)
     assert [e.key for e in report.failed] == ["scoped"]
-    assert one(db_path, "SELECT status FROM supervision_orders WHERE order_id = ?", [built_fixture.order_id]) == "issued"
+    status = one(db_path, "SELECT status FROM supervision_orders WHERE order_id = ?", [built_fixture.order_id])
+    assert status == "issued"
 
 
 def test_busy_lock_leaves_entries_pending(db_path: Path, built_fixture: Fixture) -> None:

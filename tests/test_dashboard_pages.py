@@ -13,6 +13,7 @@ from dashboard.navigation import PAGES, ROLE_PAGES
 from dashboard.viewer import Viewer
 
 VIEWERS: dict[str, Viewer | None] = {"inspector": INSPECTOR, "department": D01_HEAD, "public": None}
+OPEN = "active AND state IN ('open', 'acknowledged', 'rectifying')"
 SMOKE = [(role, key) for role, keys in ROLE_PAGES.items() for key in keys]
 
 
@@ -49,7 +50,7 @@ def test_flags_page_is_sorted_by_urgency_and_paged(fixture_db: Fixture) -> None:
     overdue = [int(v) for v in table["超期(天)"] if v != ""]
     assert overdue == sorted(overdue, reverse=True)
     assert overdue[0] == scalar(fixture_db, "SELECT max(days_overdue) FROM flags")
-    total = scalar(fixture_db, "SELECT count(*) FROM flags WHERE active AND state IN ('open', 'acknowledged', 'rectifying')")
+    total = scalar(fixture_db, f"SELECT count(*) FROM flags WHERE {OPEN}")
     assert f"共 {total} 条" in texts(at)
     at.multiselect(key="flt_level").set_value(["yellow"]).run()
     table = frame(at, "超期(天)")
@@ -60,7 +61,7 @@ def test_flags_page_is_sorted_by_urgency_and_paged(fixture_db: Fixture) -> None:
 
 def test_flags_page_second_page(fixture_db: Fixture, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SUNLIGHT_PAGE_SIZE", "10")
-    total = int(scalar(fixture_db, "SELECT count(*) FROM flags WHERE active AND state IN ('open', 'acknowledged', 'rectifying')"))
+    total = int(scalar(fixture_db, f"SELECT count(*) FROM flags WHERE {OPEN}"))
     at = app(INSPECTOR, page="app_pages/flags.py")
     assert len(frame(at, "超期(天)")) == 10
     first_ids = set(at.selectbox(key="flag_pick").options)

@@ -117,7 +117,8 @@ def test_a_heads_url_to_an_inspector_page_falls_back(fixture_db: Fixture) -> Non
 
 
 @pytest.mark.parametrize("query", [{}, {"status": "missing"}, {"case": "zfba:E0002"}, {"flag": "x"}])
-def test_public_sees_no_whole_id_number(fixture_db: Fixture, query: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+def test_public_sees_no_whole_id_number(fixture_db: Fixture, query: dict[str, str],
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
     exposed = scalar(fixture_db, "SELECT count(*) FROM disclosures WHERE regexp_matches(content, '\\d{17}[0-9Xx]')")
     assert exposed, "the fixture must publish a whole ID number for this test to mean anything"
     monkeypatch.setenv("SUNLIGHT_PAGE_SIZE", "500")

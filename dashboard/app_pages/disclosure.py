@@ -18,12 +18,13 @@ depts = data.disclosing_departments(db, viewer)
 if viewer.is_public:
     st.caption("依照规定，行政执法结果应在决定作出后 3 个工作日内公示。当事人为自然人的，姓名、身份证号码和联系电话已作脱敏处理。")
 a, b, c = st.columns(3)
-statuses = a.multiselect("公示情况", list(STATUSES), format_func=labels.DISCLOSURE_STATUS.get, key="dis_status",
+statuses = a.multiselect("公示情况", list(STATUSES), key="dis_status",
+                          format_func=lambda v: labels.label(labels.DISCLOSURE_STATUS, v),
                           placeholder="全部")
 names = dict(depts)
 chosen_depts = b.multiselect("部门", list(names), format_func=lambda c_: names.get(c_, c_), key="dis_dept",
                               placeholder="全部")
-span = c.date_input("决定日期", value=(), key="dis_dates")
+span = c.date_input("决定日期", value=[], key="dis_dates")
 dates = tuple(span) if isinstance(span, (tuple, list)) else (span,)
 flt = DisclosureFilter(statuses=tuple(statuses), depts=tuple(chosen_depts),
                        decided_from=dates[0] if dates else None, decided_to=dates[1] if len(dates) > 1 else None)

@@ -6,6 +6,7 @@ import streamlit as st
 
 from dashboard import components, data, labels, session
 from dashboard.queries.flags import ORDERING_LABELS, FlagFilter
+from dashboard.queries.scope import Page
 
 db, viewer = session.database(), session.viewer()
 service = session.actions()
@@ -29,11 +30,12 @@ if "flt_initialised" not in st.session_state:  # URL parameters pre-fill the fil
 components.pending_notice(service)
 with st.expander("筛选条件", expanded=True):
     a, b, c = st.columns(3)
-    levels = a.multiselect("级别", list(labels.LEVELS), format_func=labels.LEVELS.get, key="flt_level",
+    levels = a.multiselect("级别", list(labels.LEVELS), format_func=lambda v: labels.label(labels.LEVELS, v),
+                           key="flt_level",
                            placeholder="全部")
     categories = b.multiselect("类别", list(labels.CATEGORIES), key="flt_category", placeholder="全部")
     states = c.multiselect("状态", list(labels.STATES), default=list(labels.ACTIVE_STATES),
-                           format_func=labels.STATES.get, key="flt_state",
+                           format_func=lambda v: labels.label(labels.STATES, v), key="flt_state",
                            placeholder="全部")
     d, e, f = st.columns(3)
     rule_ids = d.multiselect("规则", list(rule_titles), format_func=lambda r: f"{rule_titles.get(r, r)}（{r}）",
@@ -43,9 +45,9 @@ with st.expander("筛选条件", expanded=True):
     platforms = f.multiselect("平台", options.platforms, format_func=lambda p: labels.label(labels.PLATFORMS, p),
                               key="flt_platform", placeholder="全部")
     g, h, i = st.columns(3)
-    span = g.date_input("入牌日期", value=(), key="flt_dates")
+    span = g.date_input("入牌日期", value=[], key="flt_dates")
     case_text = h.text_input("办件编号包含", key="flt_case")
-    order = i.selectbox("排序", list(ORDERING_LABELS), format_func=ORDERING_LABELS.get, key="flt_sort")
+    order = i.selectbox("排序", list(ORDERING_LABELS), format_func=lambda v: ORDERING_LABELS.get(v, v), key="flt_sort")
     active_only = st.checkbox("只看条件仍成立的预警", value=True, key="flt_active")
 
 dates = tuple(span) if isinstance(span, (tuple, list)) else (span,)
@@ -55,7 +57,7 @@ flt = FlagFilter(
     seen_to=dates[1] if len(dates) > 1 else None, active_only=active_only, case_id=case_text,
 )
 size = session.config().page_size
-first = data.flags_page(db, viewer, flt, components.Page(1, size), order)
+first = data.flags_page(db, viewer, flt, Page(1, size), order)
 page = components.pager("flags_page", first.total, size, reset_on=(flt, order))
 result = first if page.number == 1 else data.flags_page(db, viewer, flt, page, order)
 components.show_flag_table(result, key="flags_table")

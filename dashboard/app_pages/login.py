@@ -18,8 +18,8 @@ with st.form("login_form"):
     password = st.text_input("密码", type="password", key="login_password")
     submitted = st.form_submit_button("登录", key="login_submit")
 if submitted:
-    viewer = session.log_in(login, password)
-    if viewer is None:
+    logged_in = session.log_in(login, password)
+    if logged_in is None:
         st.error("用户名或密码错误。")
     else:
         st.session_state.pop("login_password", None)

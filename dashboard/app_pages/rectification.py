@@ -9,6 +9,7 @@ import streamlit as st
 
 from dashboard import actions_ui, components, data, reports_ui, session
 from dashboard.queries.flags import FlagFilter
+from dashboard.queries.scope import Page
 
 db, viewer = session.database(), session.viewer()
 service = session.actions()
@@ -44,7 +45,7 @@ else:
 st.subheader("在牌预警")
 flt = FlagFilter(depts=(dept,))
 size = session.config().page_size
-first = data.flags_page(db, viewer, flt, components.Page(1, size), "urgency")
+first = data.flags_page(db, viewer, flt, Page(1, size), "urgency")
 page = components.pager("rect_flags_page", first.total, size, reset_on=dept)
 result = first if page.number == 1 else data.flags_page(db, viewer, flt, page, "urgency")
 components.show_flag_table(result, key="rect_flags")

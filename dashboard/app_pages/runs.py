@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboard import components, data, labels, session, tables
+from dashboard.queries.scope import Page
 
 db, viewer = session.database(), session.viewer()
 st.title("运行与数据质量")
@@ -20,7 +21,7 @@ else:
 
 st.subheader("文件对账")
 size = session.config().page_size
-files_first = data.load_files(db, viewer, components.Page(1, size))
+files_first = data.load_files(db, viewer, Page(1, size))
 files_page = components.pager("files_page", files_first.total, size)
 files = files_first if files_page.number == 1 else data.load_files(db, viewer, files_page)
 if files.rows.empty:
@@ -40,7 +41,7 @@ st.subheader("隔离数据")
 choices = ["（全部文件）", *data.quarantine_files(db, viewer)]
 chosen = st.selectbox("文件", choices, key="q_file")
 file_name = None if chosen == choices[0] else chosen
-q_first = data.quarantine(db, viewer, components.Page(1, size), file_name)
+q_first = data.quarantine(db, viewer, Page(1, size), file_name)
 q_page = components.pager("q_page", q_first.total, size, reset_on=file_name)
 quarantined = q_first if q_page.number == 1 else data.quarantine(db, viewer, q_page, file_name)
 if quarantined.rows.empty:

@@ -123,7 +123,8 @@ def decisions(con: duckdb.DuckDBPyConnection, viewer: Viewer, flt: DisclosureFil
     return PageOf(df, total, page)
 
 
-def summary(con: duckdb.DuckDBPyConnection, viewer: Viewer, flt: DisclosureFilter, as_of: dt.datetime) -> dict[str, int]:
+def summary(con: duckdb.DuckDBPyConnection, viewer: Viewer, flt: DisclosureFilter,
+            as_of: dt.datetime) -> dict[str, int]:
     where = _scope(viewer) & flt.clause()
     rows = con.execute(f"SELECT x.status, count(*) FROM ({_DECISIONS}) x WHERE {where.sql} GROUP BY x.status",
                        [as_of, as_of, as_of, *where.params]).fetchall()
@@ -137,14 +138,16 @@ def to_public(df: pd.DataFrame) -> pd.DataFrame:
     """The public columns only, personal data masked."""
     out = pd.DataFrame(index=df.index)
     kinds = list(df["applicant_type"])
-    parties = [p if isinstance(p, str) and p else a for p, a in zip(df["party_name"], df["applicant_name"], strict=True)]
+    parties = [p if isinstance(p, str) and p else a
+               for p, a in zip(df["party_name"], df["applicant_name"], strict=True)]
     person_names = tuple(sorted({
         name for row_names, kind in zip(zip(df["party_name"], df["applicant_name"], strict=True), kinds, strict=True)
         for name in row_names if isinstance(name, str) and name and masking.party_is_person(name, kind)
     }))
     for column in PUBLIC_COLUMNS:
         if column == "party":
-            out[column] = [masking.mask_party(p if isinstance(p, str) else None, k) for p, k in zip(parties, kinds, strict=True)]
+            out[column] = [masking.mask_party(p if isinstance(p, str) else None, k)
+                           for p, k in zip(parties, kinds, strict=True)]
         elif column == "content":
             out[column] = [masking.mask_text(c if isinstance(c, str) else "", names=person_names)
                            for c in df["content"]]

@@ -100,7 +100,8 @@ def last_run_changes(con: duckdb.DuckDBPyConnection, viewer: Viewer, *, limit: i
                         [int(run["run_id"])]).fetchone()
     base = (f"FROM flag_history h JOIN flags f ON f.flag_id = h.flag_id LEFT JOIN departments d"
             f" ON d.dept_code = f.dept_code WHERE h.entry_no > ? AND h.action IN ('raise', 'escalate', 'reraise',"
-            f" 'clear') AND h.actor LIKE 'system:%' AND TRY_CAST(json_extract_string(h.detail, '$.run_id') AS BIGINT) = ?"
+            f" 'clear') AND h.actor LIKE 'system:%'"
+            f" AND TRY_CAST(json_extract_string(h.detail, '$.run_id') AS BIGINT) = ?"
             f" AND {where.sql}")
     params = [int(since[0]) if since else 0, int(run["run_id"]), *where.params]
     counts = dict(con.execute(f"SELECT h.action, count(*) {base} GROUP BY h.action", params).fetchall())
