@@ -80,9 +80,11 @@ class Query:
         return found
 
     def case_known(self, case: str = "c") -> exp.Expr:
-        """A case exists as of the audit time (submitted by then, or with no submit time)."""
-        submitted = col(case, "submitted_at")
-        return exp.Paren(this=exp.or_(submitted.is_(exp.null()), submitted <= self.as_of()))
+        """A case exists as of the audit time when it has an event by then."""
+        events = self.target.TABLES["event"]
+        seen = (exp.select(lit(1)).from_(exp.to_table(events).as_("known"))
+                .where(exp.and_(col("known", "case_id").eq(col(case, "case_id")), col("known", "ts") <= self.as_of())))
+        return exp.Exists(this=seen)
 
     def scoped_cases(self, name: str = "subject", columns: Mapping[str, exp.Expr] | None = None,
                      where: list[exp.Expr] | None = None) -> str:

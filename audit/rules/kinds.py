@@ -189,6 +189,7 @@ FIELD_TABLES: dict[str, frozenset[str]] = {
 class FieldRule(RuleBase):
     """A condition over columns: fires for each subject where ``violation`` is TRUE.
 
+    Cases exist as of the audit time when they have an event by then (see the module docstring).
     ``over`` is the row it is checked on: ``case`` (with its ``item`` and its ``discretion`` row:
     same violation_code and level, possibly absent), ``item`` (catalogue: the subject is the
     item), ``event`` (events as of the audit time, with case and item), ``disclosure``

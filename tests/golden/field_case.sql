@@ -46,8 +46,12 @@ LEFT JOIN discretion AS dd
   ON dd.violation_code = c.violation_code AND dd.level = c.discretion_level
 WHERE
   c.case_kind = CAST($p1 AS TEXT)
-  AND (
-    c.submitted_at IS NULL OR c.submitted_at <= CAST($as_of AS TIMESTAMP)
+  AND EXISTS(
+    SELECT
+      1
+    FROM events AS known
+    WHERE
+      known.case_id = c.case_id AND known.ts <= CAST($as_of AS TIMESTAMP)
   )
   AND (
     (

@@ -42,8 +42,12 @@ WITH rows AS (
       d.case_id IS NULL AND d.decision_no = c.decision_no
     )
   WHERE
-    (
-      c.submitted_at IS NULL OR c.submitted_at <= CAST($as_of AS TIMESTAMP)
+    EXISTS(
+      SELECT
+        1
+      FROM events AS known
+      WHERE
+        known.case_id = c.case_id AND known.ts <= CAST($as_of AS TIMESTAMP)
     )
     AND (
       (

@@ -113,8 +113,12 @@ WITH ev AS (
   JOIN ev AS e
     ON e.case_id = c.case_id
   WHERE
-    (
-      c.submitted_at IS NULL OR c.submitted_at <= CAST($as_of AS TIMESTAMP)
+    EXISTS(
+      SELECT
+        1
+      FROM events AS known
+      WHERE
+        known.case_id = c.case_id AND known.ts <= CAST($as_of AS TIMESTAMP)
     )
     AND (
       (
