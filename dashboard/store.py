@@ -136,6 +136,8 @@ class Database:
                 raise SchemaError(
                     f"the database is at schema version {version}, this Sunlight needs {sdb.latest_version()}",
                     location=Location(file=self.path), hint=f"run `sunlight migrate --db {self.path.name}`")
+            if len(_CHECKED) > 1000:
+                _CHECKED.clear()
             _CHECKED.add(token)
         return con
 

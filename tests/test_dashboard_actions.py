@@ -159,6 +159,10 @@ def test_busy_database_keeps_the_action_pending(fixture_db: Fixture, monkeypatch
         assert any("操作已记录" in w.value for w in at.warning)
         pending = journal.Journal(fixture_db.path).pending()
         assert [e.action for e in pending] == ["acknowledge"]
+        # A page whose data is not cached cannot read the database now: it says so, and fails nothing.
+        busy = app(INSPECTOR, page="app_pages/runs.py")
+        assert not busy.exception
+        assert any("数据库正在更新" in w.value for w in busy.warning)
     finally:
         assert holder.stdin is not None
         holder.stdin.write("\n")
