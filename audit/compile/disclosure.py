@@ -55,7 +55,7 @@ def build(q: Query, rule: DisclosureRule) -> exp.Select:
         limit = col("i", rule.limit.column) if rule.limit.column else q.integer(rule.limit.value or 0)
     columns: dict[str, exp.Expr] = {"case_decision_no": col("c", "decision_no"),
                                      "case_fine_amount": col("c", "fine_amount")}
-    where: list[exp.Expr] = []
+    where: list[exp.Expr] = [q.case_known()]
     if limit is not None:
         columns["limit_n"] = limit
         where.append(limit.is_(exp.null()).not_())

@@ -13,7 +13,14 @@ WITH subject AS (
   JOIN items AS i
     ON i.item_code = c.item_code
   WHERE
-    NOT i.disclosure_limit IS NULL
+    EXISTS(
+      SELECT
+        1
+      FROM events AS known
+      WHERE
+        known.case_id = c.case_id AND known.ts <= CAST($as_of AS TIMESTAMP)
+    )
+    AND NOT i.disclosure_limit IS NULL
 ), dev AS (
   SELECT
     e.event_id,

@@ -11,6 +11,14 @@ WITH subject AS (
   FROM cases AS c
   JOIN items AS i
     ON i.item_code = c.item_code
+  WHERE
+    EXISTS(
+      SELECT
+        1
+      FROM events AS known
+      WHERE
+        known.case_id = c.case_id AND known.ts <= CAST($as_of AS TIMESTAMP)
+    )
 ), dev AS (
   SELECT
     e.event_id,
