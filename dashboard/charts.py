@@ -31,11 +31,12 @@ def _with_level_label(df: pd.DataFrame) -> pd.DataFrame:
 def weekly_trend(df: pd.DataFrame) -> AnyChart:
     """Flags raised per week, red and yellow stacked."""
     data = _with_level_label(df).rename(columns={"week": "周", "flags": "新增预警"})
+    data["周"] = [pd.Timestamp(w).strftime("%Y-%m-%d") for w in data["周"]]
     chart = alt.Chart(data).mark_bar().encode(
-        x=alt.X("周:T", title="周（入牌时间）", axis=alt.Axis(format="%m-%d")),
+        x=alt.X("周:O", title="周（自该日起的一周，按入牌时间）", axis=alt.Axis(labelAngle=0)),
         y=alt.Y("新增预警:Q", title="新增预警数", stack=True),
         color=alt.Color("级别:N", scale=LEVEL_SCALE, title="级别"),
-        tooltip=["周:T", "级别:N", "新增预警:Q"],
+        tooltip=["周:O", "级别:N", "新增预警:Q"],
     ).properties(height=260)
     return _config(chart)
 

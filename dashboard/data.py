@@ -45,6 +45,7 @@ def overview_data(db: Database, viewer: Viewer) -> dict[str, Any]:
             "by_category": overview.by_category(con, viewer),
             "by_week": overview.by_week(con, viewer),
             "changes": overview.last_run_changes(con, viewer),
+            "scores": overview.worst_departments(con, viewer),
             "as_of": overview.as_of(con),
         }
 

@@ -58,6 +58,11 @@ class District:
                 " WHERE f.dept_code <> ? AND f.case_id IS NOT NULL ORDER BY f.flag_id LIMIT 1", [self.dept]).fetchone()
             assert other is not None
             self.other_dept, self.other_name, self.other_case = other
+            # a deadline flag's case with a pause (补正 or special procedure), else with an extension
+            self.paused_case = con.execute(
+                "SELECT f.case_id FROM flags f JOIN events e USING (case_id) WHERE f.due_at IS NOT NULL"
+                " GROUP BY f.case_id ORDER BY bool_or(e.activity IN ('SUPPLEMENT_NOTICE', 'SUSPEND')) DESC,"
+                " bool_or(e.activity = 'EXTEND') DESC, f.case_id LIMIT 1").fetchone()[0]
             self.exposed = con.execute("SELECT count(*) FROM disclosures WHERE regexp_matches(content, ?)",
                                        [r"\d{17}[0-9Xx]"]).fetchone()[0]
         finally:
@@ -189,7 +194,6 @@ def test_inspector_orders_and_head_answers(page: Page, server: str, district: Di
     title(page, "办件详情")
     settle(page)
     page.locator("[data-testid=stVegaLiteChart]").first.wait_for()
-    shot(page, "case_timeline.png", height=1500)
     panel = page.locator("[data-testid=stExpander]", has_text=district.flag_id).first
     if not panel.get_by_role("tab", name="下发督办").is_visible():
         panel.locator("summary").first.click()
@@ -213,6 +217,22 @@ def test_inspector_orders_and_head_answers(page: Page, server: str, district: Di
     finally:
         con.close()
     assert status == [("answered", "head_own")]
+
+
+def test_case_timeline_shows_pauses_and_deadline(page: Page, server: str, district: District) -> None:
+    log_in(page, server, "inspector1")
+    nav(page, "办件详情")
+    page.get_by_label("办件编号").fill(district.paused_case)
+    page.get_by_label("办件编号").press("Enter")
+    settle(page)
+    page.get_by_role("button", name="打开").click()
+    page.locator("h3", has_text=district.paused_case).wait_for()
+    chart = page.locator("[data-testid=stVegaLiteChart]").first
+    chart.wait_for()
+    settle(page)
+    text = body(page)
+    assert "截止日期" in text and "预警（" in text
+    shot(page, "case_timeline.png", height=1500)
 
 
 def test_head_cannot_reach_another_department(page: Page, server: str, district: District) -> None:

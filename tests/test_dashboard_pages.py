@@ -206,3 +206,22 @@ def test_wrong_password_is_refused(fixture_db: Fixture) -> None:
     at.button(key="login_submit").click().run()
     assert [e.value for e in at.error] == ["用户名或密码错误。"]
     assert "viewer" not in at.session_state
+
+
+def test_overview_uses_the_scores_of_record(fixture_db: Fixture) -> None:
+    import duckdb
+
+    from audit import scoring
+
+    con = duckdb.connect(str(fixture_db.path))
+    config = scoring.load_config()
+    scores = scoring.score_month(con, fixture_db.as_of.date(), config, as_of=fixture_db.as_of)
+    scoring.record_scores(con, scores, run_id=2, computed_at=fixture_db.as_of, config=config)
+    con.close()
+    at = app(INSPECTOR, page="app_pages/overview.py")
+    worst = frame(at, "等级", "扣分明细")
+    lowest = min(scores, key=lambda s: (s.score, s.dept_code))
+    assert list(worst["部门编码"])[0] == lowest.dept_code
+    assert float(worst["得分"].iloc[0]) == lowest.score
+    head = app(D01_HEAD, page="app_pages/overview.py")
+    assert set(frame(head, "等级", "扣分明细")["部门编码"]) == {"D01"}

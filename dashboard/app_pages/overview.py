@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import charts, data, labels, session
+from dashboard import charts, data, labels, session, tables
 
 db, viewer = session.database(), session.viewer()
 st.title("总览")
@@ -43,10 +43,18 @@ else:
     st.altair_chart(charts.weekly_trend(info["by_week"]), width="stretch", key="chart_week")
 
 st.subheader("得分最低的部门")
-worst = info["by_department"].head(5).rename(columns={
-    "dept_name": "部门", "dept_code": "部门编码", "red": "在牌红牌", "yellow": "在牌黄牌", "score": "得分"})
-st.dataframe(worst, hide_index=True, width="stretch", key="worst_departments")
-st.caption("得分 = 100 − 2 × 在牌红牌 − 0.5 × 在牌黄牌（最低 0 分），仅用于排序；月度考核以考核结果为准。")
+scores = info["scores"]
+if not scores.empty:
+    month = scores["month"].iloc[0]
+    st.dataframe(scores.drop(columns=["month"]).rename(columns={
+        "dept_code": "部门编码", "dept_name": "部门", "score": "得分", "grade": "等级", "red": "红牌", "yellow": "黄牌",
+        "explanation": "扣分明细"}), hide_index=True, width="stretch", key="worst_departments")
+    st.caption(f"{month:%Y年%m月}考核得分（夜间批处理计算的考核结果）。")
+else:
+    worst = info["by_department"].head(5).rename(columns={
+        "dept_name": "部门", "dept_code": "部门编码", "red": "在牌红牌", "yellow": "在牌黄牌", "score": "得分"})
+    st.dataframe(worst, hide_index=True, width="stretch", key="worst_departments")
+    st.caption("尚无月度考核结果；暂按 100 − 2 × 在牌红牌 − 0.5 × 在牌黄牌（最低 0 分）排序。")
 
 st.subheader("最近一次运行的变化")
 changes = info["changes"]
@@ -67,4 +75,5 @@ else:
             level=[labels.label(labels.LEVELS, v) for v in changes.rows["level"]],
         ).rename(columns={"action": "变化", "level": "级别", "title": "预警事项", "case_id": "办件编号",
                           "dept_name": "部门", "flag_id": "牌号"})
+        table = tables.blank_missing(table)
         st.dataframe(table, hide_index=True, width="stretch", key="run_changes")

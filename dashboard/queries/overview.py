@@ -77,7 +77,16 @@ def by_week(con: duckdb.DuckDBPyConnection, viewer: Viewer, *, weeks: int = 26) 
 
 
 def worst_departments(con: duckdb.DuckDBPyConnection, viewer: Viewer, *, limit: int = 5) -> pd.DataFrame:
-    return by_department(con, viewer).head(limit)
+    """The lowest monthly scores of record (``dept_scores``, written by the nightly batch) for the
+    newest month scored; empty when nothing has been scored yet."""
+    where = scope.departments(viewer, "s.dept_code")
+    return con.execute(
+        "SELECT s.month, s.dept_code, d.name AS dept_name, s.score, s.grade, s.red, s.yellow, s.explanation"
+        " FROM dept_scores s LEFT JOIN departments d ON d.dept_code = s.dept_code"
+        f" WHERE s.month = (SELECT max(month) FROM dept_scores) AND {where.sql}"
+        " ORDER BY s.score, s.dept_code LIMIT ?",
+        [*where.params, limit],
+    ).df()
 
 
 @dataclass(frozen=True)
