@@ -7,6 +7,7 @@ one long transaction, swap) or holds the original itself (``sunlight audit --db`
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -151,3 +152,38 @@ def test_writer_holding_the_original_and_a_dashboard_action(db_path: Path) -> No
     applied = journal.try_apply(db_path)
     assert len(applied.applied) == len(flags)
     check_final(db_path, flags, run_id=200)
+
+
+@pytest.mark.slow
+def test_real_nightly_batch_and_a_dashboard_acting_meanwhile(tmp_path: Path) -> None:
+    """`sunlight nightly` paused inside its transaction on the copy while the dashboard acts."""
+    from dashboard_fixtures import build_chain
+
+    chain = build_chain(tmp_path, cases=200, seed=3)
+    flags = open_flags(chain.path)[:4]
+    env = {**os.environ, "SUNLIGHT_NIGHTLY_PAUSE": "audit:6"}
+    nightly = subprocess.Popen(
+        [sys.executable, "-m", "sunlight", "nightly", "--inbox", str(chain.out_dir / "exports"), "--db",
+         str(chain.path), "--outbox", str(tmp_path / "outbox"), "--as-of", chain.as_of, "--quiet"],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert nightly.stderr is not None
+    for line in nightly.stderr:
+        if "paused after audit" in line:
+            break
+    else:
+        raise AssertionError(f"the batch did not reach its pause: {nightly.wait()}")
+    results = json.loads(finish(start(DASHBOARD, str(chain.path), "inspector1", ",".join(flags))))
+    assert [status for _, status in results] == ["applied"] * len(flags)  # the original stayed writable
+    out, err = nightly.communicate(timeout=600)
+    assert nightly.returncode == 0, err
+    con = duckdb.connect(str(chain.path), read_only=True)
+    try:
+        run = con.execute("SELECT kind, status FROM runs ORDER BY run_id DESC LIMIT 1").fetchone()
+        states = {r[0] for r in con.execute("SELECT state FROM flags WHERE list_contains(?, flag_id)",
+                                            [flags]).fetchall()}
+        assert history.verify(con).ok
+    finally:
+        con.close()
+    assert run is not None and run[0] == "nightly" and run[1] in ("ok", "partial")
+    assert states == {"acknowledged"}  # acted on the original during the batch, replayed into its copy
+    assert journal.Journal(chain.path).pending() == []
