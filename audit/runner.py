@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -66,6 +67,7 @@ class AuditResult:
     failures: list[RuleFailure] = field(default_factory=list)
     not_in_force: list[str] = field(default_factory=list)
     flag_stats: dict[str, Any] = field(default_factory=dict)
+    seconds: dict[str, float] = field(default_factory=dict)                  # rule -> run time
 
     @property
     def status(self) -> str:
@@ -174,12 +176,15 @@ def execute(con: duckdb.DuckDBPyConnection, compiled: list[CompiledRule], *, run
     """
     _ensure_calendar(con, as_of, settings)
     _create_findings(con)
+    seconds: dict[str, float] = {}
     for rule in compiled:
         insert = exp.insert(exp.select("*").from_(rule.tree.subquery("found")), FINDINGS_TABLE)
+        started = time.perf_counter()
         try:
             con.execute(insert.sql(dialect="duckdb"), rule.bind(as_of))
         except duckdb.Error as exc:
             raise RuleRunFailed(rule.rule_id, str(exc).splitlines()[0]) from exc
+        seconds[rule.rule_id] = round(time.perf_counter() - started, 3)
     suppressed = apply_exceptions(con, FINDINGS_TABLE, SUPPRESSED_TABLE, exceptions, as_of)
     by_rule, by_category = _summaries(con)
     rule_ids = [c.rule_id for c in compiled]
@@ -187,7 +192,7 @@ def execute(con: duckdb.DuckDBPyConnection, compiled: list[CompiledRule], *, run
                                  rule_ids=rule_ids, actor=actor)
     _record_versions(con, [c.rule for c in compiled])
     return AuditResult(run_id, kind, as_of, pack_version, rule_ids, by_rule, by_category, suppressed,
-                       list(failures or []), list(not_in_force or []), stats.as_dict())
+                       list(failures or []), list(not_in_force or []), stats.as_dict(), seconds)
 
 
 def _attempt(con: duckdb.DuckDBPyConnection, compiled: list[CompiledRule], *, pack: Pack, kind: str,
@@ -205,7 +210,7 @@ def _attempt(con: duckdb.DuckDBPyConnection, compiled: list[CompiledRule], *, pa
                      pack_version=pack.version, kind=kind, actor=actor, failures=failures, not_in_force=not_in_force)
     counts = {"rules": len(result.rules_run), "findings": result.total, "by_rule": result.findings,
               "by_category": result.by_category, "suppressed": result.suppressed, "not_in_force": not_in_force,
-              "flags": result.flag_stats}
+              "flags": result.flag_stats, "seconds": result.seconds}
     errors = [{"rule_id": f.rule_id, "stage": f.stage, "message": f.message} for f in failures]
     con.execute("UPDATE runs SET finished_at = ?, status = ?, counts = ?, errors = ? WHERE run_id = ?",
                 [local_now(settings), result.status, json.dumps(counts, ensure_ascii=False),
