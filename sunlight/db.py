@@ -1,7 +1,8 @@
 """The DuckDB database: opening, versioned migrations, and small helpers.
 
 Migrations are the numbered ``NNNN_name.sql`` files in ``sunlight/migrations``. Opening a database
-applies the ones it lacks, each in its own transaction, and records them in ``schema_migrations``.
+applies every one it lacks (by number, in order), each in its own transaction, and records them in
+``schema_migrations``.
 A database written by a newer Sunlight (a migration number this code does not know) is refused
 with a message naming both versions.
 """
@@ -72,10 +73,10 @@ def migrate(con: duckdb.DuckDBPyConnection, *, path: str | Path | None = None) -
             "CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name VARCHAR NOT NULL,"
             " applied_at TIMESTAMP NOT NULL DEFAULT current_localtimestamp())"
         )
-        current = 0
+    done = {int(r[0]) for r in con.execute("SELECT version FROM schema_migrations").fetchall()}
     applied: list[Migration] = []
     for migration in known:
-        if migration.version <= current:
+        if migration.version in done:
             continue
         con.execute("BEGIN TRANSACTION")
         try:
