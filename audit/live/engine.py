@@ -54,7 +54,8 @@ class LiveEngine:
         self._disclosures: dict[str, Row] = {}
         self._disclosed_case: dict[str, set[str]] = {}      # case_id -> disclosure ids
         self._disclosed_decision: dict[str, set[str]] = {}  # decision_no -> ids (no case_id)
-        self._by_decision: dict[str, set[str]] = {}         # decision_no -> case ids
+        self._by_decision: dict[str, set[str]] = {}         # number -> case ids (see _numbers)
+        self._numbers: dict[str, set[str]] = {}             # case id -> its numbers
         self._serial = 0
         self.changed: set[str] = set()
         self.judgements = 0
@@ -83,10 +84,8 @@ class LiveEngine:
         """A case row, new or updated."""
         state = self._state(row["case_id"])
         before = self._scope(state)
-        old_decision = (state.row or {}).get("decision_no")
         state.row = dict(row)
-        if old_decision != row.get("decision_no"):
-            self._index_decision(state, old_decision)
+        self._index_numbers(state)
         if before is not None and before != self._scope(state):
             self._dirty.update((rule_id, state.case_id) for rule_id in self._case_rules)
         self._touch({"t": "case", "case": state.case_id, **(self._scope(state) or {})}, state.case_id)
@@ -98,6 +97,8 @@ class LiveEngine:
         appended = state.add_event(dict(event))
         if not appended:
             self._dirty.update((rule_id, state.case_id) for rule_id in self._case_rules)
+        if event.get("document_no") and self._index_numbers(state):
+            self._touch({"t": "disclosure", "case": state.case_id, **(self._scope(state) or {})}, state.case_id)
         fact = {
             "t": "event", "case": state.case_id, "activity": event["activity"],
             "first": 1 if len(state.events) == 1 else 0, **(self._scope(state) or {}),
@@ -274,12 +275,15 @@ class LiveEngine:
             return {disclosure["case_id"]} if disclosure["case_id"] in self.cases else set()
         return set(self._by_decision.get(disclosure.get("decision_no") or "", set()))
 
-    def _attach(self, state: CaseState) -> None:
-        decision = (state.row or {}).get("decision_no")
+    def _attach(self, state: CaseState) -> bool:
+        """Give the case every disclosure that may be its own (judges choose by their rule); True
+        when that set changed."""
         ids = set(self._disclosed_case.get(state.case_id, ()))
-        if decision:
-            ids |= self._disclosed_decision.get(decision, set())
+        for number in self._numbers.get(state.case_id, ()):
+            ids |= self._disclosed_decision.get(number, set())
+        before = set(state.disclosures)
         state.disclosures = {i: self._disclosures[i] for i in sorted(ids)}
+        return before != ids
 
     def _index_disclosure(self, row: Row) -> None:
         if row.get("case_id"):
@@ -293,13 +297,21 @@ class LiveEngine:
             if key:
                 index.get(key, set()).discard(row["disclosure_id"])
 
-    def _index_decision(self, state: CaseState, old: str | None) -> None:
-        if old:
-            self._by_decision.get(old, set()).discard(state.case_id)
-        new = (state.row or {}).get("decision_no")
-        if new:
-            self._by_decision.setdefault(new, set()).add(state.case_id)
-        self._attach(state)
+    def _index_numbers(self, state: CaseState) -> bool:
+        """Index the decision numbers a disclosure naming no case may carry for this case: the case's
+        ``decision_no`` and its events' document numbers. True when its disclosures changed."""
+        numbers = {e["document_no"] for e in state.events if e.get("document_no")}
+        if state.row is not None and state.row.get("decision_no"):
+            numbers.add(state.row["decision_no"])
+        old = self._numbers.get(state.case_id, set())
+        if numbers == old:
+            return False
+        for number in old - numbers:
+            self._by_decision.get(number, set()).discard(state.case_id)
+        for number in numbers - old:
+            self._by_decision.setdefault(number, set()).add(state.case_id)
+        self._numbers[state.case_id] = numbers
+        return self._attach(state)
 
 
 def _item_scope(item: Row) -> dict[str, Any]:

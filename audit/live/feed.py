@@ -156,12 +156,21 @@ class Sequencer:
         return event
 
 
-def timeline(snapshot: Snapshot, until: dt.datetime | None = None) -> list[tuple[dt.datetime, str, Row]]:
-    """Case rows, disclosures and events in the order they became known (ties: cases, then
-    disclosures, then events in case and seq order), up to ``until``."""
+def timeline(snapshot: Snapshot, until: dt.datetime | None = None,
+             ticks: Iterable[dt.datetime] = ()) -> list[tuple[dt.datetime, str, Row]]:
+    """Case rows, disclosures, events (and extra clock ``ticks``) in the order they became known,
+    up to ``until``. A case row is known from its submission or its first event, whichever is
+    earlier (from the start when it has no submission time); ties: ticks, cases, disclosures, then events in case and seq order."""
+    first_event: dict[str, dt.datetime] = {}
+    for row in snapshot.events:
+        if row["case_id"] not in first_event or row["ts"] < first_event[row["case_id"]]:
+            first_event[row["case_id"]] = row["ts"]
     entries: list[tuple[dt.datetime, int, str, Any, Row]] = []
+    for moment in ticks:
+        entries.append((moment, -1, "ticks", "", {}))
     for row in snapshot.cases:
-        known = row.get("submitted_at") or dt.datetime.min
+        submitted = row.get("submitted_at") or dt.datetime.min  # no submission time: known from the start
+        known = min(submitted, first_event.get(row["case_id"], submitted))
         entries.append((known, 0, "cases", row["case_id"], row))
     for row in snapshot.disclosures:
         entries.append((row["published_at"], 1, "disclosures", row["disclosure_id"], row))
@@ -171,13 +180,16 @@ def timeline(snapshot: Snapshot, until: dt.datetime | None = None) -> list[tuple
     return [(at, table, row) for at, _, table, _, row in entries if until is None or at <= until]
 
 
-def replay(engine: Any, snapshot: Snapshot, until: dt.datetime, *,
+def replay(engine: Any, snapshot: Snapshot, until: dt.datetime, *, ticks: Iterable[dt.datetime] = (),
            on_step: Callable[[str, Row], None] | None = None) -> None:
-    """Feed ``snapshot`` through ``engine`` (a :class:`LiveEngine`) as it happened, up to ``until``."""
+    """Feed ``snapshot`` through ``engine`` (a :class:`LiveEngine`) as it happened, up to ``until``,
+    the clock ticking to each row's time (and to each of ``ticks``)."""
     engine.set_reference(items=snapshot.items, officers=snapshot.officers, discretion=snapshot.discretion)
-    for at, table, row in timeline(snapshot, until):
+    for at, table, row in timeline(snapshot, until, ticks):
         if at > engine.clock and at != dt.datetime.min:
             engine.tick(at)
+        if table == "ticks":
+            continue
         if table == "cases":
             engine.add_case(row)
         elif table == "disclosures":

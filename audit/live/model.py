@@ -92,6 +92,12 @@ class View:
         key = (self.case.get("violation_code"), self.case.get("discretion_level"))
         return self.reference.discretion.get(key)  # type: ignore[arg-type]
 
+    def disclosures_of(self, number: str | None) -> tuple[Row, ...]:
+        """The disclosures naming this case, or naming no case and carrying ``number``."""
+        case_id = self.case.get("case_id")
+        return tuple(d for d in self.disclosures if d.get("case_id") == case_id
+                     or (d.get("case_id") is None and number is not None and d.get("decision_no") == number))
+
     def env(self, **extra: Mapping[str, Any] | None) -> dict[str, Mapping[str, Any] | None]:
         """Rows by expression-language table name, for :meth:`Expression.evaluate`."""
         return {"case": self.case, "item": self.item, "discretion": self.discretion(), **extra}

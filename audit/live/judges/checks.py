@@ -70,8 +70,7 @@ def field(rule: FieldRule, view: View) -> Judgement:
         found.update(case_id=None, item_code=item.get("item_code"), dept_code=item.get("dept_code"),
                      source_system=None)
         return Judgement((found,))
-    submitted = view.case.get("submitted_at")
-    if submitted is not None and submitted > view.as_of:
+    if not view.events:  # a case exists as of the audit time when it has an event by then
         return Judgement()
     recheck = _later(view.as_of) if timed else None
     if rule.over == "case":
@@ -88,14 +87,15 @@ def field(rule: FieldRule, view: View) -> Judgement:
             if rule.violation.holds(env, **kwargs):
                 values, detail = _values(rule.violation, env)
                 clause = f"“{text(label(e['activity']))}” {fmt_time(e['ts'])}：{values}"
-                records.append((e["seq"], clause, {"event_id": e["event_id"], "ts": e["ts"], "values": detail}))
+                records.append(((e["seq"], e["event_id"]), clause,
+                                {"event_id": e["event_id"], "ts": e["ts"], "values": detail}))
     else:
-        for d in view.disclosures:
+        for d in view.disclosures_of(view.case.get("decision_no")):
             env = {"case": view.case, "item": view.item, "disclosure": d}
             if rule.violation.holds(env, **kwargs):
                 values, detail = _values(rule.violation, env)
                 clause = f"公示 {d['disclosure_id']}（{fmt_time(d['published_at'])}）：{values}"
-                records.append((d["published_at"], clause, {
+                records.append(((d["published_at"], d["disclosure_id"]), clause, {
                     "disclosure_id": d["disclosure_id"], "published_at": d["published_at"], "values": detail}))
     return grouped(rule, view, records, prefix=condition, recheck=recheck)
 
@@ -131,7 +131,7 @@ def officer(rule: OfficerRule, view: View) -> Judgement:
                 reason = _certificate_problem(row, day)
                 if reason is None:
                     continue
-                records.append(((e["seq"], 1, officer_id), f"{when} 执法人员 {officer_id}{reason}", {
+                records.append(((e["seq"], 1, officer_id), f"{when} 执法人员 {officer_id}：{reason}", {
                     "event_id": e["event_id"], "ts": e["ts"], "officer_id": officer_id,
                     "cert_no": None if row is None else row.get("cert_no"),
                     "cert_valid_from": None if row is None else row.get("cert_valid_from"),
@@ -174,7 +174,7 @@ def document(rule: DocumentRule, view: View) -> Judgement:
                 shown = e.get("document_type")
                 reason = f"文书类型为“{'空' if shown is None else shown}”，应为“{rule.document_type}”"
             clause = f"“{text(label(e['activity'], [rule.activity]))}” {fmt_time(e['ts'])} {reason}"
-            records.append((e["seq"], clause, {"event_id": e["event_id"], "ts": e["ts"],
+            records.append(((e["seq"], e["event_id"]), clause, {"event_id": e["event_id"], "ts": e["ts"],
                                                "document_type": e.get("document_type"), "document_no": number}))
         return grouped(rule, view, records)
     if not events:
@@ -185,7 +185,7 @@ def document(rule: DocumentRule, view: View) -> Judgement:
     missing = sorted(m for m in required if not (materials is not None and m in materials))
     if not missing:
         return Judgement()
-    handed_in = "无" if materials is None else text(list(materials))
+    handed_in = "无" if materials is None else "、".join(m for m in materials if m is not None)
     message = (f"{text(label(rule.activity, [rule.activity]))} {fmt_time(first['ts'])} 时缺少应交材料："
                f"{'、'.join(missing)}（已交：{handed_in}）。")
     evidence = {"event_id": first["event_id"], "ts": first["ts"], "missing": missing}

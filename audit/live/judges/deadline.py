@@ -229,7 +229,8 @@ def _message(rule: DeadlineRule, c: dict[str, Any]) -> str:
     due = fmt_date(c["due"]) if c["due"] is not None else "（超出日历范围）"
     parts += [limit_label, f"（{source}）；日历 ", text(c["version"]), "；应于 ", due, " 前完成；截至"]
     if c["is_open"]:
-        parts.append(f"审计时点 {AS_OF.TEXT}（尚未" + "或".join(ACTIVITIES[a] for a in stop_codes(rule)) + "）")
+        waiting = ("（尚未" + "或".join(ACTIVITIES[a] for a in stop_codes(rule)) + "）") if rule.stop else ""
+        parts.append(f"审计时点 {AS_OF.TEXT}{waiting}")
     else:
         parts.append(f"{text(label(c['stop']['activity'], stop_codes(rule)))} {fmt_time(c['stop']['ts'])}")
     parts += [" 已用 ", text(c["used"]), count_label]

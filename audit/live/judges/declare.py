@@ -116,7 +116,7 @@ def _ordered(rule: DeclareRule, view: View, events: list[Row]) -> Judgement:  # 
 
     within = rule.within
     now_no = cal.number(view.as_of.date())
-    violations: list[tuple[int, str, dict[str, Any]]] = []
+    violations: list[tuple[tuple[int, str], str, dict[str, Any]]] = []
     pending = False
     for side, i, j, structural in sides:
         act = events[i]
@@ -136,7 +136,7 @@ def _ordered(rule: DeclareRule, view: View, events: list[Row]) -> Judgement:  # 
         else:
             bad = _and(not missing, _le(gap, within))
         if bad is True:
-            violations.append((act["seq"], _sentence(rule, side, structural, act, partner, events, i, gap),
+            violations.append(((act["seq"], side), _sentence(rule, side, structural, act, partner, events, i, gap),
                                _evidence(act, partner)))
     recheck = next_midnight(view.as_of) if pending else None
     if not violations:

@@ -18,29 +18,34 @@ from audit.rules.vocab import ACTIVITIES
 
 
 def disclosure(rule: DisclosureRule, view: View) -> Judgement:
-    if not in_scope(rule, view):
+    if not in_scope(rule, view) or not view.events:  # only cases that exist (have an event) by then
         return Judgement()
     limit_n: Any = None
     if rule.limit is not None:
         limit_n = (view.item or {}).get(rule.limit.column) if rule.limit.column else rule.limit.value
         if limit_n is None:
             return Judgement()
+    number = view.case.get("decision_no")
+    if number is None:
+        number = next((e["document_no"] for e in view.events
+                       if e["activity"] in rule.decision and e.get("document_no") is not None), None)
+    published = view.disclosures_of(number)
     if rule.check in ("late", "missing"):
-        return _timely(rule, view, int(limit_n))
+        return _timely(rule, view, published, int(limit_n))
     if rule.check == "not_withdrawn":
-        return _withdrawn(rule, view, int(limit_n))
-    return _content(rule, view)
+        return _withdrawn(rule, view, published, int(limit_n))
+    return _content(rule, view, published, number)
 
 
 def _first(view: View, activities: list[str]) -> Row | None:
     return next((e for e in view.events if e["activity"] in activities), None)
 
 
-def _timely(rule: DisclosureRule, view: View, limit_n: int) -> Judgement:
+def _timely(rule: DisclosureRule, view: View, published: tuple[Row, ...], limit_n: int) -> Judgement:
     decided = _first(view, rule.decision)
     if decided is None:
         return Judgement()
-    first = min(view.disclosures, key=lambda d: (d["published_at"], d["disclosure_id"]), default=None)
+    first = min(published, key=lambda d: (d["published_at"], d["disclosure_id"]), default=None)
     if (rule.check == "late") != (first is not None):
         return Judgement()
     cal = view.calendar
@@ -72,14 +77,14 @@ def _timely(rule: DisclosureRule, view: View, limit_n: int) -> Judgement:
         days_overdue=max(over, 0), days_left=0),), recheck)
 
 
-def _withdrawn(rule: DisclosureRule, view: View, limit_n: int) -> Judgement:
+def _withdrawn(rule: DisclosureRule, view: View, published: tuple[Row, ...], limit_n: int) -> Judgement:
     revoked = _first(view, [rule.revoke])
     if revoked is None:
         return Judgement()
     cal = view.calendar
     records: list[Record] = []
     pending = False
-    for d in view.disclosures:
+    for d in published:
         withdrawn_at = d.get("withdrawn_at")
         withdrawn = withdrawn_at is not None and withdrawn_at <= view.as_of
         end = withdrawn_at if withdrawn else view.as_of
@@ -97,10 +102,10 @@ def _withdrawn(rule: DisclosureRule, view: View, limit_n: int) -> Judgement:
     return grouped(rule, view, records, recheck=next_midnight(view.as_of) if pending else None)
 
 
-def _content(rule: DisclosureRule, view: View) -> Judgement:
+def _content(rule: DisclosureRule, view: View, published: tuple[Row, ...], number: str | None) -> Judgement:
     records: list[Record] = []
     pattern = re.compile(rule.pattern)
-    for d in view.disclosures:
+    for d in published:
         head = f"公示 {d['disclosure_id']}（{fmt_time(d['published_at'])}）"
         if rule.check == "personal_id":
             if d.get("content") is None or not pattern.search(d["content"]):
@@ -108,7 +113,7 @@ def _content(rule: DisclosureRule, view: View) -> Judgement:
             clause = f"{head}正文含完整的身份证号码"
         else:
             texts = []
-            pairs = {"decision_no": ("决定书文号", d.get("decision_no"), view.case.get("decision_no")),
+            pairs = {"decision_no": ("决定书文号", d.get("decision_no"), number),
                      "fine_amount": ("罚款金额", d.get("fine_amount"), view.case.get("fine_amount"))}
             for name in rule.fields:
                 title, shown, own = pairs[name]
