@@ -84,16 +84,18 @@ class Attrs(Step):
 
 
 class EventDigest(Step):
-    """event_id: the first 32 hex digits of sha256 over the event's identifying content."""
+    """event_id: the md5 (32 hex digits) of the JSON list of the event's identifying content."""
 
-    CONTENT: ClassVar[tuple[tuple[str, str], ...]] = (
-        ("case", "d_case_id"), ("activity", "d_activity"), ("source_activity", "f_activity"), ("ts", "v_ts"),
-        ("actor", "v_actor_id"), ("officers", "v_officer_ids"), ("dept", "v_dept_code"),
-        ("document_type", "v_document_type"), ("document_no", "v_document_no"), ("amount", "v_amount"),
-        ("attrs", "d_attrs"),
+    CONTENT: ClassVar[tuple[str, ...]] = (
+        "d_case_id", "d_activity", "f_activity", "v_ts", "v_actor_id", "v_officer_ids", "v_dept_code",
+        "v_document_type", "v_document_no", "v_amount", "d_attrs",
     )
 
     def columns(self, ctx: Context) -> list[tuple[str, str]]:
         present = {f"v_{name}" for name in ctx.spec.fields} | {"d_case_id", "d_activity", "f_activity", "d_attrs"}
-        parts = ", ".join(f"'{key}': {ident(col) if col in present else 'NULL::VARCHAR'}" for key, col in self.CONTENT)
-        return [("d_event_id", f"left(sha256(to_json({{{parts}}})::VARCHAR), 32)")]
+        parts = ", ".join(
+            (f"to_json({ident(col)})::VARCHAR" if col in ("v_officer_ids", "d_attrs") else f"{ident(col)}::VARCHAR")
+            if col in present else "NULL::VARCHAR"
+            for col in self.CONTENT
+        )
+        return [("d_event_id", f"md5(to_json([{parts}])::VARCHAR)")]

@@ -3,10 +3,11 @@
 For each record type :data:`PIPELINES` lists the steps in order. The runner builds one query:
 the cleaned text of every mapped column (trimmed; full-width digits, letters and punctuation folded
 to ASCII for codes, numbers and times), then one layer per step, then the number of the first
-failing row-level check (``_fail0``); that is materialised, then come the relational steps and the
-first failing check overall (``_fail``; 0 = the row could not be split into columns). Rows
-with no failing check are inserted into the canonical table, the others into ``quarantine`` with
-the reason, column and hint of their check and their raw content as JSON.
+failing row-level check (``_fail0``); that is materialised. The relational steps run over it and
+keep only the rows that fail, with the number of their first failing check (``_fail``; 0 = the
+row could not be split into columns). Every other row is inserted into the canonical table; the
+failing ones go into ``quarantine`` with the reason, column and hint of their check and their raw
+content as JSON.
 
 Every expression here is total (``try_cast``, ``try_strptime``, guarded JSON functions): a bad
 value makes a NULL and a failed check, never an error, because one error would abort the whole
@@ -30,7 +31,10 @@ from ingest.steps import Check, Context, Convert, Required, Step, ValueMap, d, f
 # Full-width forms of the printable ASCII characters (U+FF01..U+FF5E) and the ideographic space.
 FULLWIDTH = "".join(chr(c) for c in range(0xFF01, 0xFF5F)) + "\u3000"
 ASCII = "".join(chr(c) for c in range(0x21, 0x7F)) + " "
-HAS_FULLWIDTH = "[\uff01-\uff5e\u3000]"
+# A value needs the slow path (translate, trim of more than spaces) only when it holds a full-width
+# character or starts or ends with other white space; most values are ASCII and take plain trim().
+NEEDS_FOLDING = "[\uff01-\uff5e\u3000\u00a0\ufeff]|^[\t\r\n]|[\t\r\n]$"
+NEEDS_TRIMMING = "^[\t\r\n\u3000\u00a0\ufeff]|[\t\r\n\u3000\u00a0\ufeff]$"
 WHITESPACE = " \t\r\n\u3000\u00a0\ufeff"
 CASE_FAILURES = "_ingest_case_failures"
 TOUCHED = "_ingest_touched"
@@ -77,11 +81,13 @@ def clean_sql(kind: Kind, column: str | None, params: Params) -> str:
     """Trimmed text (NULL when empty); codes, numbers and times folded from full-width to ASCII."""
     if column is None:
         return "NULL::VARCHAR"
-    text = column
-    if kind in FOLDED:   # translate() is slow: only on values that hold a full-width character
-        text = (f"CASE WHEN regexp_matches({text}, {params.add(HAS_FULLWIDTH)}) "
-                f"THEN translate({text}, {params.add(FULLWIDTH)}, {params.add(ASCII)}) ELSE {text} END")
-    return f"nullif(trim({text}, {params.add(WHITESPACE)}), '')"
+    space = params.add(WHITESPACE)
+    if kind in FOLDED:   # translate() and trim(x, chars) are slow: only where they change something
+        slow = f"trim(translate({column}, {params.add(FULLWIDTH)}, {params.add(ASCII)}), {space})"
+        guard = params.add(NEEDS_FOLDING)
+    else:
+        slow, guard = f"trim({column}, {space})", params.add(NEEDS_TRIMMING)
+    return f"nullif(CASE WHEN regexp_matches({column}, {guard}) THEN {slow} ELSE trim({column}) END, '')"
 
 
 def table_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
@@ -186,16 +192,16 @@ def load_part(con: duckdb.DuckDBPyConnection, ctx: Context) -> PartResult:
         if entries:
             con.executemany(f"INSERT INTO {ident(vocab)} VALUES (?, ?)", [list(e) for e in entries])
         ctx.vocabulary_table = vocab
-    norm, rows = f"_ingest_norm_{ctx.stage.table}", f"_ingest_rows_{ctx.stage.table}"
+    rows, fails = f"_ingest_rows_{ctx.stage.table}", f"_ingest_fails_{ctx.stage.table}"
     run(con, f"CREATE OR REPLACE TEMP TABLE {ident(rows)} AS {query.row_level()}", ctx.params.values)
-    run(con, f"CREATE OR REPLACE TEMP TABLE {ident(norm)} AS {query.relational(rows)}", ctx.params.values)
-    con.execute(f"DROP TABLE {ident(rows)}")
+    run(con, f"CREATE OR REPLACE TEMP TABLE {ident(fails)} AS SELECT * FROM ({query.relational(rows)})"
+        f" WHERE _fail IS NOT NULL", ctx.params.values)
     table = TARGETS[spec.record].table
     columns, values = query.insert(table)
-    run(con, f"INSERT INTO {ident(table)} ({columns}) SELECT {', '.join(values)} FROM {ident(norm)}"
-        f" WHERE _fail IS NULL", ctx.params.values)
+    run(con, f"INSERT INTO {ident(table)} ({columns}) SELECT {', '.join(values)} FROM {ident(rows)}"
+        f" WHERE _fail0 IS NULL AND _row NOT IN (SELECT _row FROM {ident(fails)})", ctx.params.values)
     reason, column, hint = query.reason_sql()
-    failed = (f"FROM {ident(norm)} n JOIN {ident(ctx.stage.table)} s ON s._row = n._row WHERE n._fail IS NOT NULL")
+    failed = f"FROM {ident(fails)} n JOIN {ident(ctx.stage.table)} s ON s._row = n._row"
     if spec.counted:
         run(
             con, f"INSERT INTO quarantine (load_id, file_name, row_number, raw, reason, column_name, hint, record)"
@@ -203,12 +209,14 @@ def load_part(con: duckdb.DuckDBPyConnection, ctx: Context) -> PartResult:
             f" {hint}, {ctx.p(spec.record)} {failed}", ctx.params.values)
     if spec.record == "cases":
         run(con, f"INSERT INTO {CASE_FAILURES} SELECT n.{d('case_id')}, {ctx.p(ctx.file_name)}, n._row, {reason}"
-                    f" {failed} AND n.{d('case_id')} IS NOT NULL", ctx.params.values)
+                 f" {failed} WHERE n.{d('case_id')} IS NOT NULL", ctx.params.values)
     if spec.record == "events":
-        con.execute(f"INSERT INTO {TOUCHED} SELECT DISTINCT {d('case_id')} FROM {ident(norm)} WHERE _fail IS NULL")
-    counts = first(con, f"SELECT count(*), count(*) FILTER (WHERE _fail IS NULL) FROM {ident(norm)}")
-    con.execute(f"DROP TABLE {ident(norm)}")
-    if vocab:
-        con.execute(f"DROP TABLE {ident(vocab)}")
-    read, loaded = (int(counts[0]), int(counts[1])) if counts else (0, 0)
+        con.execute(f"INSERT INTO {TOUCHED} SELECT DISTINCT {d('case_id')} FROM {ident(rows)}"
+                    f" WHERE {d('case_id')} IS NOT NULL")
+    counts = first(con, f"SELECT (SELECT count(*) FROM {ident(rows)}), (SELECT count(*) FROM {ident(fails)})")
+    for helper in (rows, fails, vocab):
+        if helper:
+            con.execute(f"DROP TABLE {ident(helper)}")
+    read, failed_rows = (int(counts[0]), int(counts[1])) if counts else (0, 0)
+    loaded = read - failed_rows
     return PartResult(read, loaded, read - loaded)
