@@ -49,7 +49,7 @@ def batch_findings(con: duckdb.DuckDBPyConnection, rules: Iterable[RuleBase], as
 
 
 def live_findings(con: duckdb.DuckDBPyConnection, rules: Iterable[RuleBase], as_of: dt.datetime,
-                  *, partitions: int = 8) -> list[Finding]:
+                  *, partitions: int | None = None) -> list[Finding]:
     """The same rules on the live engine: the database's rows replayed in time order to ``as_of``."""
     pack = compile_rules(rules)
     return run_snapshot(pack, read_duckdb(con), WorkCalendar.from_duckdb(con), as_of, partitions=partitions)

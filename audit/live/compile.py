@@ -144,11 +144,12 @@ class ReteTarget(Target):
         if rule.over == "item":
             triggers = {f"{rule.id}|item": self._trigger(rule, "item", self._scope(rule.scope, subject="item"))}
             return LiveRule(rule, triggers, judges.field, time_dependent=timed)
-        extra: list[Condition] = []
-        if rule.over == "event":
-            extra = _filter(rule.violation, "event")
-        return self._case_rule(rule, judges.field, ["*"], time_dependent=timed, event_filter=extra,
-                               disclosures=rule.over == "disclosure")
+        # Over events every event may be a record; over a case or its disclosures only the first
+        # event matters (it makes the case exist), besides the case row and disclosures themselves.
+        over_events = rule.over == "event"
+        extra = _filter(rule.violation, "event") if over_events else []
+        return self._case_rule(rule, judges.field, ["*"] if over_events else [], time_dependent=timed,
+                               event_filter=extra, disclosures=rule.over == "disclosure")
 
     def compile_officer(self, rule: OfficerRule) -> LiveRule:
         return self._case_rule(rule, judges.officer, list(rule.activities), time_dependent=False)

@@ -27,6 +27,13 @@ from audit.live.session import Facts, ReteSession
 
 EPOCH = dt.datetime(2000, 1, 1)
 BEGINNING = dt.datetime(1900, 1, 1)
+CASES_PER_PARTITION = 40_000
+
+
+def partitions_for(cases: int) -> int:
+    """How many durable_rules partitions (sids) to spread ``cases`` over: each partition's fact store
+    is a fixed-size hash table, and ids start to collide when one holds a few hundred thousand."""
+    return max(1, -(-cases // CASES_PER_PARTITION))
 
 
 def micros(moment: dt.datetime) -> int:
@@ -39,7 +46,7 @@ class LiveEngine:
     """The live supervision engine. Build it per run, feed it, read :meth:`findings`, close it."""
 
     def __init__(self, pack: CompiledPack, reference: Reference, *, clock: dt.datetime = BEGINNING,
-                 partitions: int = 8) -> None:
+                 partitions: int = 1) -> None:
         self.pack = pack
         self.reference = reference
         self.clock = clock
@@ -51,6 +58,7 @@ class LiveEngine:
         self._dirty: set[tuple[str, str]] = set()
         self._dirty_items: set[tuple[str, str]] = set()
         self._due: dict[str, int] = {}
+        self._due_in: dict[str, int] = {}  # partition -> number of due facts it holds
         self._disclosures: dict[str, Row] = {}
         self._disclosed_case: dict[str, set[str]] = {}      # case_id -> disclosure ids
         self._disclosed_decision: dict[str, set[str]] = {}  # decision_no -> ids (no case_id)
@@ -88,7 +96,8 @@ class LiveEngine:
         self._index_numbers(state)
         if before is not None and before != self._scope(state):
             self._dirty.update((rule_id, state.case_id) for rule_id in self._case_rules)
-        self._touch({"t": "case", "case": state.case_id, **(self._scope(state) or {})}, state.case_id)
+        if state.events:  # before its first event a case is judged by nothing (that event says so)
+            self._touch({"t": "case", "case": state.case_id, **(self._scope(state) or {})}, state.case_id)
         self.settle()
 
     def add_event(self, event: Row) -> None:
@@ -117,8 +126,10 @@ class LiveEngine:
         self._index_disclosure(row)
         targets = self._cases_of(row) | (self._cases_of(old) if old else set())
         for case_id in targets:
-            self._attach(self.cases[case_id])
-            self._touch({"t": "disclosure", "case": case_id, **(self._scope(self.cases[case_id]) or {})}, case_id)
+            state = self.cases[case_id]
+            self._attach(state)
+            if state.events:
+                self._touch({"t": "disclosure", "case": case_id, **(self._scope(state) or {})}, case_id)
         self.settle()
 
     def tick(self, at: dt.datetime) -> None:
@@ -126,7 +137,9 @@ class LiveEngine:
         if at <= self.clock:
             return
         self.clock = at
-        for partition in range(self.partitions):
+        for partition, held in sorted(self._due_in.items()):
+            if not held:
+                continue  # a tick meets nothing in a partition without due facts
             self._serial += 1
             self.session.touch(self.pack.ruleset, {
                 "id": f"k|{self._serial}", "sid": str(partition), "t": "tick", "at": micros(at), "pad": 0})
@@ -176,7 +189,8 @@ class LiveEngine:
                 self._judge_item(self._rules[rule_id], item_code)
 
     def _judge_case(self, live: LiveRule, state: CaseState, view: View | None) -> None:
-        judgement = Judgement() if view is None else live.judge(live.rule, view)
+        # Every kind judges only cases that have an event by the audit time.
+        judgement = Judgement() if view is None or not view.events else live.judge(live.rule, view)
         self.judgements += 1
         found = list(judgement.findings)
         if state.findings.get(live.rule_id, []) != found:
@@ -236,11 +250,13 @@ class LiveEngine:
         if state.case_id in self._due:
             self.session.retract_fact(self.pack.ruleset, f"d|{state.case_id}", sid=partition)
             del self._due[state.case_id]
+            self._due_in[partition] -= 1
         if wanted is not None:
             self.session.assert_fact(self.pack.ruleset, {
                 "id": f"d|{state.case_id}", "sid": partition, "t": "due", "case": state.case_id,
                 "at": wanted, "pad": 0})
             self._due[state.case_id] = wanted
+            self._due_in[partition] = self._due_in.get(partition, 0) + 1
 
     def _touch(self, fact: dict[str, Any], case_id: str | None = None) -> None:
         self._serial += 1

@@ -18,7 +18,7 @@ import duckdb
 
 from audit.live.calendar import WorkCalendar
 from audit.live.compile import CompiledPack, ReteTarget
-from audit.live.engine import LiveEngine
+from audit.live.engine import LiveEngine, partitions_for
 from audit.live.feed import Snapshot, read_duckdb, replay
 from audit.live.judges import duck_timestamp
 from audit.live.model import Finding, Reference
@@ -30,9 +30,10 @@ def compile_rules(rules: Iterable[RuleBase]) -> CompiledPack:
 
 
 def run_snapshot(pack: CompiledPack, snapshot: Snapshot, calendar: WorkCalendar, until: dt.datetime,
-                 *, partitions: int = 8) -> list[Finding]:
+                 *, partitions: int | None = None) -> list[Finding]:
     """Replay ``snapshot`` up to ``until`` and return the findings as of then."""
-    with LiveEngine(pack, Reference(calendar), partitions=partitions) as engine:
+    count = partitions or partitions_for(len(snapshot.cases))
+    with LiveEngine(pack, Reference(calendar), partitions=count) as engine:
         replay(engine, snapshot, until)
         return engine.findings()
 

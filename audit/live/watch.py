@@ -32,7 +32,7 @@ import duckdb
 from audit import journal
 from audit.live.calendar import WorkCalendar
 from audit.live.compile import CompiledPack
-from audit.live.engine import LiveEngine
+from audit.live.engine import LiveEngine, partitions_for
 from audit.live.feed import TABLES, Sequencer, Snapshot, read_duckdb, read_jsonl, replay
 from audit.live.model import Reference, Row
 from audit.live.store import apply_live
@@ -173,7 +173,7 @@ class Watcher:
         snapshot = read_duckdb(con)
         self._cover(con, snapshot, now)
         reference = Reference(WorkCalendar.from_duckdb(con))
-        self.engine = LiveEngine(self.pack, reference)
+        self.engine = LiveEngine(self.pack, reference, partitions=partitions_for(2 * len(snapshot.cases)))
         replay(self.engine, snapshot, now)
         for event in snapshot.events:
             self.sequencer.assign(dict(event))

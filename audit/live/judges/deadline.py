@@ -116,7 +116,9 @@ def deadline(rule: DeadlineRule, view: View) -> Judgement:  # noqa: C901 - the s
         due = add_months(start_day, limit_total) + dt.timedelta(days=paused_days)
         used = (end_day - start_day).days - paused_days
         allowed = (due - start_day).days - paused_days
-    recheck = next_midnight(view.as_of) if (is_open and not pause_open) else None
+    recheck = None
+    if is_open and not pause_open:
+        recheck = _next_change(rule, view, used, allowed, start_no, paused_wd, paused_days, start_day, unit)
 
     # leveled
     over_by = None if used is None else used - allowed
@@ -142,6 +144,40 @@ def deadline(rule: DeadlineRule, view: View) -> Judgement:  # noqa: C901 - the s
         due_at=None if due is None else dt.datetime.combine(due, dt.time()) + dt.timedelta(seconds=86399),
         days_overdue=max(over_by, 0), days_left=max(-over_by, 0),
     ),), recheck)
+
+
+def _level(rule: DeadlineRule, dept: Any, used: int, allowed: int) -> str | None:
+    """The level of an open case that has used ``used`` units (no pause open)."""
+    if used > allowed:
+        return rule.levels.breach
+    return "yellow" if _yellow(rule, dept, used, allowed) else None
+
+
+def _next_change(rule: DeadlineRule, view: View, used: int | None, allowed: int, start_no: int | None,
+                 paused_wd: int, paused_days: int, start_day: dt.date, unit: str) -> dt.datetime:
+    """When an open, running case's finding may next change without new events: the next day its
+    used count grows while it has a finding (the message counts days), else the day it turns
+    yellow or red. Midnight of that day; the next midnight when the calendar cannot say."""
+    cal = view.calendar
+    fallback = next_midnight(view.as_of)
+    if used is None:
+        return fallback
+    dept = view.case.get("dept_code")
+    now = _level(rule, dept, used, allowed)
+    target = used + 1
+    if now is None:
+        while target <= allowed and _level(rule, dept, target, allowed) is None:
+            target += 1
+    if unit == "workday":
+        if start_no is None:
+            return fallback
+        day = cal.workday_numbered(start_no + paused_wd + target)
+        if day is None:
+            return fallback
+    else:
+        day = start_day + dt.timedelta(days=paused_days + target)
+    moment = dt.datetime.combine(day, dt.time())
+    return moment if moment > view.as_of else fallback
 
 
 def _start(rule: DeadlineRule, events: list[Row]) -> Row | None:
