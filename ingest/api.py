@@ -18,8 +18,9 @@ from pathlib import Path
 import duckdb
 
 from ingest import store
-from ingest.mapping import Mapping, builtin_mappings, load_mapping
-from ingest.normalise import create_helpers, load_part
+from ingest.mapping import Mapping, builtin_mappings, load_mappings
+from ingest.fields import Kind
+from ingest.normalise import clean_sql, create_helpers, load_part
 from ingest.parts import PartSpec
 from ingest.readers import reader_for
 from ingest.readers.base import Stage, Stager
@@ -176,9 +177,6 @@ def _check_previous(con: duckdb.DuckDBPyConnection, plan: _Plan) -> None:
 
 def _first_rows(con: duckdb.DuckDBPyConnection, stage: Stage, part: PartSpec, stager: Stager) -> Stage:
     """The first row of each case of a flat event log: the rows its cases are taken from."""
-    from ingest.normalise import clean_sql
-    from ingest.fields import Kind
-
     params = Params()
     column = stage.columns.get(part.fields["source_case_no"])
     key = clean_sql(Kind.CODE, ident(column) if column else None, params)
@@ -233,7 +231,9 @@ def ingest_paths(
     progress: ProgressCallback | None = None,
 ) -> IngestReport:
     """Load ``paths`` (files or folders) into the database behind ``con``; see the module docstring."""
-    user = [m if isinstance(m, Mapping) else load_mapping(Path(m)) for m in (mappings or [])]
+    given = list(mappings or [])
+    user = [m for m in given if isinstance(m, Mapping)]
+    user += load_mappings([Path(m) for m in given if not isinstance(m, Mapping)])
     candidates = [*user, *builtin_mappings()]
     sources = _sources([Path(p) for p in paths])
     load_id = store.start_load(con, settings)

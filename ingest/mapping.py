@@ -14,7 +14,6 @@ field.
 from __future__ import annotations
 
 import functools
-import re
 from pathlib import Path
 from typing import Annotated, Any, ClassVar, Literal
 
@@ -378,10 +377,3 @@ def load_mappings(paths: list[Path]) -> list[Mapping]:
             )
         seen[mapping.platform] = mapping.path
     return mappings
-
-
-_SAFE_NAME = re.compile(r"[^0-9A-Za-z_.-]+")
-
-
-def display_name(mapping: Mapping) -> str:
-    return mapping.path.name if mapping.path.name else _SAFE_NAME.sub("_", mapping.platform)

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 import duckdb
 
-from ingest.sql import first
 from ingest.fields import TARGETS
+from ingest.sql import first
 
 
 @dataclass(frozen=True)

@@ -19,8 +19,8 @@ from typing import Any
 
 import duckdb
 
-from ingest.sql import first
 from ingest.normalise import TOUCHED
+from ingest.sql import first
 from sunlight import __version__
 from sunlight.calendar import ensure_calendar
 from sunlight.config import Settings
