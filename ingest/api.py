@@ -20,7 +20,7 @@ import duckdb
 from ingest import store
 from ingest.mapping import Mapping, builtin_mappings, load_mappings
 from ingest.fields import Kind
-from ingest.normalise import clean_sql, create_helpers, load_part
+from ingest.normalise import clean_sql, create_helpers, drop_helpers, load_part
 from ingest.parts import PartSpec
 from ingest.readers import reader_for
 from ingest.readers.base import Stage, Stager
@@ -241,24 +241,8 @@ def ingest_paths(
     stager = Stager(con)
     notify = progress or (lambda _: None)
     try:
-        plans: list[_Plan] = []
-        for i, source in enumerate(sources, 1):
-            notify(Progress(source.name, "recognise", i, len(sources)))
-            plan = _Plan(FileReport(source.name, source.sha256, source.order, path=source.path), source=source)
-            _recognise(plan, candidates, stager)
-            if plan.active:
-                _check_previous(con, plan)
-            plans.append(plan)
-        used = {id(p.match.mapping): p.match.mapping for p in plans if p.match and p.match.mapping.reference}
-        references: list[_Plan] = []
-        for mapping in used.values():
-            report = FileReport(reference_name(mapping), reference_digest(mapping), 0, path=mapping.path,
-                                platform=mapping.platform, title=mapping.title)
-            plan = _Plan(report, mapping=mapping)
-            report.records = [p.record for p in reference_parts(mapping)]
-            _check_previous(con, plan)
-            references.append(plan)
-        plans = references + plans
+        plans = _plan_files(con, sources, candidates, stager, notify)
+        plans = _reference_plans(con, plans) + plans
         work = [(part, plan) for plan in plans if plan.active
                 for part in (reference_parts(plan.mapping) if plan.mapping else plan.match.parts() if plan.match else [])]
         work.sort(key=lambda w: (w[0].phase, w[1].report.order))
@@ -273,9 +257,38 @@ def ingest_paths(
         store.renumber(con)
         store.cover_calendar(con, load_id, settings)
         store.finish_load(con, load_id, settings)
+        drop_helpers(con)
     finally:
         stager.close()
     return IngestReport(load_id, [p.report for p in plans])
+
+
+def _plan_files(con: duckdb.DuckDBPyConnection, sources: list[SourceFile], candidates: list[Mapping], stager: Stager,
+                notify: ProgressCallback) -> list[_Plan]:
+    """Recognise every file and decide whether it loads, replaces an earlier load or is unchanged."""
+    plans: list[_Plan] = []
+    for i, source in enumerate(sources, 1):
+        notify(Progress(source.name, "recognise", i, len(sources)))
+        plan = _Plan(FileReport(source.name, source.sha256, source.order, path=source.path), source=source)
+        _recognise(plan, candidates, stager)
+        if plan.active:
+            _check_previous(con, plan)
+        plans.append(plan)
+    return plans
+
+
+def _reference_plans(con: duckdb.DuckDBPyConnection, plans: list[_Plan]) -> list[_Plan]:
+    """The reference rows of every mapping (with ``reference:``) that recognised a file."""
+    used = {id(p.match.mapping): p.match.mapping for p in plans if p.match and p.match.mapping.reference}
+    references: list[_Plan] = []
+    for mapping in used.values():
+        report = FileReport(reference_name(mapping), reference_digest(mapping), 0, path=mapping.path,
+                            platform=mapping.platform, title=mapping.title,
+                            records=[p.record for p in reference_parts(mapping)])
+        plan = _Plan(report, mapping=mapping)
+        _check_previous(con, plan)
+        references.append(plan)
+    return references
 
 
 def _load(con: duckdb.DuckDBPyConnection, plan: _Plan, part: PartSpec, stager: Stager, settings: Settings,

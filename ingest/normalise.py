@@ -77,6 +77,11 @@ def create_helpers(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(f"CREATE OR REPLACE TEMP TABLE {TOUCHED} (case_id VARCHAR)")
 
 
+def drop_helpers(con: duckdb.DuckDBPyConnection) -> None:
+    for table in (CASE_FAILURES, TOUCHED):
+        con.execute(f"DROP TABLE IF EXISTS {table}")
+
+
 def clean_sql(kind: Kind, column: str | None, params: Params) -> str:
     """Trimmed text (NULL when empty); codes, numbers and times folded from full-width to ASCII."""
     if column is None:
