@@ -189,7 +189,8 @@ def execute(con: duckdb.DuckDBPyConnection, compiled: list[CompiledRule], *, run
     by_rule, by_category = _summaries(con)
     rule_ids = [c.rule_id for c in compiled]
     stats = flags.apply_findings(con, run_id=run_id, as_of=as_of, findings_table=FINDINGS_TABLE,
-                                 rule_ids=rule_ids, actor=actor)
+                                 rule_ids=rule_ids, actor=actor, recorded_at=local_now(settings),
+                                 waived_table=SUPPRESSED_TABLE)
     _record_versions(con, [c.rule for c in compiled])
     return AuditResult(run_id, kind, as_of, pack_version, rule_ids, by_rule, by_category, suppressed,
                        list(failures or []), list(not_in_force or []), stats.as_dict(), seconds)

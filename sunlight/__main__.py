@@ -1,5 +1,7 @@
 """`python -m sunlight` runs the command line."""
 
+import sys
+
 from sunlight.cli import main
 
-main()
+sys.exit(main())

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import chinese_calendar
 import duckdb
+import pyarrow as pa
 
 from sunlight.errors import CalendarError, Location
 
@@ -176,12 +177,24 @@ def ensure_calendar(
         f" + {override.path.name}" if override else ""
     )
     running = 0
-    rows = []
+    numbers = []
     for d in days:
         running += int(d.is_workday)
-        rows.append((d.day, d.is_workday, running, d.holiday, d.source, version))
+        numbers.append(running)
+    table = pa.table({
+        "day": pa.array([d.day for d in days], pa.date32()),
+        "is_workday": pa.array([d.is_workday for d in days], pa.bool_()),
+        "workday_no": pa.array(numbers, pa.int32()),
+        "holiday": pa.array([d.holiday for d in days], pa.string()),
+        "source": pa.array([d.source for d in days], pa.string()),
+        "version": pa.array([version] * len(days), pa.string()),
+    })
     con.execute("DELETE FROM calendar")
-    con.executemany("INSERT INTO calendar VALUES (?, ?, ?, ?, ?, ?)", rows)
+    con.register("_calendar_rows", table)
+    try:
+        con.execute("INSERT INTO calendar SELECT * FROM _calendar_rows")
+    finally:
+        con.unregister("_calendar_rows")
     return years
 
 

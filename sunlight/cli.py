@@ -84,9 +84,11 @@ def cli(ctx: click.Context, config: Path | None) -> None:
     ctx.obj = load_settings(config)
 
 
-def main(argv: list[str] | None = None) -> Any:
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; return the exit code (0 unless a command asked for another)."""
     try:
-        return cli.main(args=argv, prog_name="sunlight", standalone_mode=False)
+        result: Any = cli.main(args=argv, prog_name="sunlight", standalone_mode=False)
+        return result if isinstance(result, int) else 0
     except SunlightError as exc:
         click.echo(f"错误 / error: {exc.describe()}", err=True)
         sys.exit(exc.exit_code)
