@@ -4,7 +4,10 @@ For every page (and role) it prints:
 
 * **data**: the page's query functions on a fresh read-only connection (what a first visit waits
   for, before rendering);
-* **first render**: a whole AppTest run of the page with an empty cache (queries and rendering);
+* **first render, cold**: a whole AppTest run of the page with every cache empty (queries and
+  rendering);
+* **first render, warmed**: the same with only what the server precomputes in the background after
+  each database change (the disclosure page's decision facts, ``SUNLIGHT_WARM=1``);
 * **cached**: the same run again (the page as a second visitor or a rerun sees it).
 
 Usage::
@@ -92,8 +95,9 @@ def page_queries(f: dict[str, Any]) -> dict[str, Callable[[duckdb.DuckDBPyConnec
 
     def disclosure_page(con: duckdb.DuckDBPyConnection, v: Viewer) -> object:
         flt = disclosure.DisclosureFilter()
-        return (disclosure.departments(con, v), disclosure.summary(con, v, flt, as_of),
-                disclosure.decisions(con, v, flt, Page(1, 50), as_of))
+        table = disclosure.facts(con, as_of)  # once per database version (cached by the dashboard)
+        return (disclosure.departments(con, v), disclosure.summary(con, v, flt, as_of, table),
+                disclosure.decisions(con, v, flt, Page(1, 50), as_of, table))
 
     def rectification_page(con: duckdb.DuckDBPyConnection, v: Viewer) -> object:
         dept = v.dept_code or f["dept"]
@@ -124,11 +128,14 @@ def time_data(db: Path, query: Callable[[duckdb.DuckDBPyConnection, Viewer], obj
     return statistics.median(samples)
 
 
-def time_render(db: Path, page: str, viewer: Viewer | None, query: dict[str, str] | None) -> tuple[float, float]:
-    """(first render with an empty cache, cached re-render) of one page, in seconds."""
+def time_render(db: Path, page: str, viewer: Viewer | None,
+                query: dict[str, str] | None) -> tuple[float, float, float]:
+    """(first render with every cache empty, first render after the server's background warm-up,
+    cached re-render) of one page, in seconds."""
     import streamlit as st
     from streamlit.testing.v1 import AppTest
 
+    from dashboard import decision_facts
     from dashboard.navigation import PAGES
 
     os.environ["SUNLIGHT_DB"] = str(db)
@@ -141,14 +148,19 @@ def time_render(db: Path, page: str, viewer: Viewer | None, query: dict[str, str
             at.query_params[key] = value
     at.switch_page(PAGES[page][0])
     st.cache_data.clear()
+    decision_facts.clear()
     started = time.perf_counter()
     at.run()
     first = time.perf_counter() - started
     if at.exception:
         raise SystemExit(f"{page}: {at.exception[0].value}")
+    st.cache_data.clear()  # keep only what the server precomputes in the background
     started = time.perf_counter()
     at.run()
-    return first, time.perf_counter() - started
+    warm = time.perf_counter() - started
+    started = time.perf_counter()
+    at.run()
+    return first, warm, time.perf_counter() - started
 
 
 def main() -> None:
@@ -170,13 +182,14 @@ def main() -> None:
     ] + [(page, "department", head, None) for page in ("overview", "flags", "rectification", "disclosure")]
     plan.append(("disclosure", "public", None, None))
     queries = page_queries(f)
-    print(f"\n| page | role | data (s) | first render (s) | cached (s) | under {TARGET:g} s |")
-    print("|---|---|---:|---:|---:|---|")
+    print(f"\n| page | role | data (s) | first render, cold (s) | first render, warmed (s) | cached (s) "
+          f"| under {TARGET:g} s |")
+    print("|---|---|---:|---:|---:|---:|---|")
     for page, role, viewer, query in plan:
         data_s = time_data(db, queries[page], viewer or PUBLIC, args.repeat)
-        first, cached = time_render(db, page, viewer, query)
-        print(f"| {page} | {role} | {data_s:.2f} | {first:.2f} | {cached:.2f} | {'yes' if first < TARGET else 'NO'} |",
-              flush=True)
+        cold, warmed, cached = time_render(db, page, viewer, query)
+        verdict = "yes" if cold < TARGET else "warmed only" if warmed < TARGET else "NO"
+        print(f"| {page} | {role} | {data_s:.2f} | {cold:.2f} | {warmed:.2f} | {cached:.2f} | {verdict} |", flush=True)
 
 
 if __name__ == "__main__":

@@ -15,7 +15,7 @@ if __package__ in (None, ""):  # run as a script by streamlit: make the project 
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from audit.journal import DatabaseBusy  # noqa: E402
-from dashboard import components, navigation, session  # noqa: E402
+from dashboard import components, decision_facts, navigation, session  # noqa: E402
 from sunlight.errors import SunlightError  # noqa: E402
 
 BUSY = ("数据库正在更新（夜间批处理或数据导入进行中），暂时无法读取，请稍后刷新页面。"
@@ -23,6 +23,8 @@ BUSY = ("数据库正在更新（夜间批处理或数据导入进行中），�
 
 st.set_page_config(page_title="阳光监察", page_icon=":material/wb_sunny:", layout="wide")
 viewer = session.viewer()
+if session.config().warm:
+    decision_facts.warm(session.database())
 page = st.navigation(navigation.pages_for(viewer), position="sidebar")
 navigation.sidebar(viewer)
 components.flash_area()

@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 
 from dashboard import auth
-from dashboard.config import ENV_DB, ENV_TIMEZONE, ENV_USERS
+from dashboard.config import ENV_DB, ENV_TIMEZONE, ENV_USERS, ENV_WARM
 from dashboard.viewer import Role
 from sunlight.config import Settings, load_settings
 from sunlight.errors import ConfigError
@@ -56,7 +56,7 @@ def dashboard(ctx: click.Context, db_path: Path | None, port: int, address: str,
     users = users_path or settings.users_file
     if users is not None:
         auth.load_users(users)  # fail now, with the file and line, not at the first login
-    env = {**os.environ, ENV_DB: str(db_path.resolve()), ENV_TIMEZONE: settings.timezone}
+    env = {**os.environ, ENV_DB: str(db_path.resolve()), ENV_TIMEZONE: settings.timezone, ENV_WARM: "1"}
     if users is not None:
         env[ENV_USERS] = str(Path(users).resolve())
     else:

@@ -2,7 +2,8 @@
 
 ``SUNLIGHT_DB`` (required) is the DuckDB file, ``SUNLIGHT_USERS`` the users TOML (optional: without
 it only the public page is served), ``SUNLIGHT_TIMEZONE`` the local time zone, ``SUNLIGHT_PAGE_SIZE``
-the rows per page of the paged lists (default 50). The same values may
+the rows per page of the paged lists (default 50), ``SUNLIGHT_WARM=1`` precomputes the disclosure
+page's data in the background whenever the database changes (the server does this; tests do not). The same values may
 be given after ``--`` on the ``streamlit run`` command line (``--db``, ``--users``).
 """
 
@@ -18,6 +19,7 @@ ENV_DB = "SUNLIGHT_DB"
 ENV_USERS = "SUNLIGHT_USERS"
 ENV_TIMEZONE = "SUNLIGHT_TIMEZONE"
 ENV_PAGE_SIZE = "SUNLIGHT_PAGE_SIZE"
+ENV_WARM = "SUNLIGHT_WARM"
 PAGE_SIZE = 50
 
 
@@ -27,6 +29,7 @@ class AppConfig:
     users_path: Path | None
     timezone: str = "Asia/Shanghai"
     page_size: int = PAGE_SIZE
+    warm: bool = False  # precompute slow page data in the background (set by `sunlight dashboard`)
 
 
 def from_environment(argv: list[str] | None = None) -> AppConfig:
@@ -41,4 +44,5 @@ def from_environment(argv: list[str] | None = None) -> AppConfig:
         users_path=Path(users).resolve() if users else None,
         timezone=os.environ.get(ENV_TIMEZONE, "Asia/Shanghai"),
         page_size=max(5, min(500, int(os.environ.get(ENV_PAGE_SIZE) or PAGE_SIZE))),
+        warm=os.environ.get(ENV_WARM) == "1",
     )

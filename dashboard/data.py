@@ -13,6 +13,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from dashboard import decision_facts
 from dashboard.queries import cases, disclosure, overview, rectification, rules, runs
 from dashboard.queries import flags as flag_queries
 from dashboard.queries.scope import Page, PageOf
@@ -95,22 +96,22 @@ def case_search(db: Database, viewer: Viewer, text: str) -> pd.DataFrame:
 
 @_cached
 def disclosure_page(db: Database, viewer: Viewer, flt: disclosure.DisclosureFilter, page: Page) -> PageOf:
+    as_of, table = decision_facts.get(db)  # one pass over the events per database version
     with db.read() as con:
-        when = overview.as_of(con) or dt.datetime.now()
-        return disclosure.decisions(con, viewer, flt, page, when)
+        return disclosure.decisions(con, viewer, flt, page, as_of, table)
+
+
+@_cached
+def disclosure_summary(db: Database, viewer: Viewer, flt: disclosure.DisclosureFilter) -> dict[str, int]:
+    as_of, table = decision_facts.get(db)
+    with db.read() as con:
+        return disclosure.summary(con, viewer, flt, as_of, table)
 
 
 @_cached
 def disclosing_departments(db: Database, viewer: Viewer) -> list[tuple[str, str]]:
     with db.read() as con:
         return disclosure.departments(con, viewer)
-
-
-@_cached
-def disclosure_summary(db: Database, viewer: Viewer, flt: disclosure.DisclosureFilter) -> dict[str, int]:
-    with db.read() as con:
-        when = overview.as_of(con) or dt.datetime.now()
-        return disclosure.summary(con, viewer, flt, when)
 
 
 # --- rectification ----------------------------------------------------------------------------------

@@ -93,7 +93,7 @@ def free_port() -> int:
 def server(district: District) -> Iterator[str]:
     port = free_port()
     env = {**os.environ, "SUNLIGHT_DB": str(district.chain.path), "SUNLIGHT_USERS": str(district.users),
-           "SUNLIGHT_PAGE_SIZE": "500"}
+           "SUNLIGHT_PAGE_SIZE": "500", "SUNLIGHT_WARM": "1"}
     command = streamlit_command(district.chain.path, port=port, address="127.0.0.1", users=district.users)
     proc = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     url = f"http://127.0.0.1:{port}"

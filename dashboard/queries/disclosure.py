@@ -8,17 +8,25 @@ table: ``workday_no(published date) - workday_no(decision date)`` working days. 
 and beyond the limit as of the last audit: 超期未公示; within it: 待公示. Only disclosures published
 by the audit time count, as in the audit's disclosure rules.
 
+Finding the decisions takes one pass over the events (a few seconds for a million cases), so
+:func:`facts` returns them as a narrow Arrow table that the dashboard computes once per database
+version (:mod:`dashboard.decision_facts`); lists and counts then filter, sort and page that table
+in DuckDB, and fetch the display text for the rows of one page only.
+
 The public sees the same list, with natural persons' names, ID numbers and phone numbers masked
 (:mod:`dashboard.masking`), and no internal columns.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from dashboard import masking
 from dashboard.queries import scope
@@ -29,49 +37,61 @@ STATUSES = ("on_time", "late", "missing", "waiting")
 PUBLIC_COLUMNS = ["decision_no", "dept_name", "item_name", "party", "cause", "fine_amount", "decided_at",
                   "published_at", "lag_days", "limit_days", "status", "content", "url"]
 
-_DECISIONS = """
+# One row per decision that must be published: the narrow facts every list, filter and count needs.
+# Text shown only on a page (party, cause, published content) is fetched for that page's rows.
+FACTS_SQL = """
 WITH decided AS (
     SELECT e.case_id, min(e.ts) AS decided_at, arg_min(e.document_no, e.ts) AS decision_doc
     FROM events e WHERE e.activity IN ('PENALTY_DECISION', 'DECIDE') GROUP BY e.case_id
 ),
 pub_case AS (
-    SELECT case_id, arg_min(disclosure_id, published_at) AS disclosure_id FROM disclosures
-    WHERE case_id IS NOT NULL AND published_at <= ? GROUP BY case_id
+    SELECT case_id, arg_min(disclosure_id, published_at) AS disclosure_id, min(published_at) AS published_at
+    FROM disclosures WHERE case_id IS NOT NULL AND published_at <= $as_of GROUP BY case_id
 ),
 pub_no AS (
-    SELECT decision_no, arg_min(disclosure_id, published_at) AS disclosure_id FROM disclosures
-    WHERE case_id IS NULL AND published_at <= ? GROUP BY decision_no
+    SELECT decision_no, arg_min(disclosure_id, published_at) AS disclosure_id, min(published_at) AS published_at
+    FROM disclosures WHERE case_id IS NULL AND published_at <= $as_of GROUP BY decision_no
 ),
 base AS (
-    SELECT c.case_id, c.dept_code, d.name AS dept_name, c.item_code, i.name AS item_name,
-           coalesce(c.decision_no, dc.decision_doc) AS decision_no,
-           c.applicant_type, c.applicant_name, c.fine_amount, c.cause, dc.decided_at,
-           i.disclosure_limit AS limit_days, coalesce(pc.disclosure_id, pn.disclosure_id) AS disclosure_id
+    SELECT c.case_id, c.dept_code, c.item_code, coalesce(c.decision_no, dc.decision_doc) AS decision_no,
+           c.fine_amount, dc.decided_at, i.disclosure_limit AS limit_days,
+           coalesce(pc.disclosure_id, pn.disclosure_id) AS disclosure_id,
+           coalesce(pc.published_at, pn.published_at) AS published_at
     FROM cases c
     JOIN items i ON i.item_code = c.item_code
     JOIN decided dc ON dc.case_id = c.case_id
-    LEFT JOIN departments d ON d.dept_code = c.dept_code
     LEFT JOIN pub_case pc ON pc.case_id = c.case_id
     LEFT JOIN pub_no pn ON pn.decision_no = coalesce(c.decision_no, dc.decision_doc)
     WHERE i.disclosure_limit IS NOT NULL
       AND (c.case_kind = 'enforcement' OR (i.kind = '行政许可' AND c.close_result = '准予'))
 ),
 lagged AS (
-    SELECT b.*, p.published_at, p.url, p.content, p.party_name,
-           cp.workday_no - cd.workday_no AS lag_days,
-           (SELECT workday_no FROM calendar WHERE day = ?::DATE) - cd.workday_no AS elapsed_days
+    SELECT b.*, cp.workday_no - cd.workday_no AS lag_days,
+           (SELECT workday_no FROM calendar WHERE day = $as_of::DATE) - cd.workday_no AS elapsed_days
     FROM base b
-    LEFT JOIN disclosures p ON p.disclosure_id = b.disclosure_id
     LEFT JOIN calendar cd ON cd.day = b.decided_at::DATE
-    LEFT JOIN calendar cp ON cp.day = p.published_at::DATE
+    LEFT JOIN calendar cp ON cp.day = b.published_at::DATE
 )
-SELECT *, CASE
+SELECT * EXCLUDE (elapsed_days), CASE
         WHEN published_at IS NOT NULL AND lag_days > limit_days THEN 'late'
         WHEN published_at IS NOT NULL THEN 'on_time'
         WHEN elapsed_days > limit_days THEN 'missing'
         ELSE 'waiting' END AS status
 FROM lagged
 """
+FACTS_VIEW = "_sunlight_decision_facts"
+
+
+def facts(con: duckdb.DuckDBPyConnection, as_of: dt.datetime) -> pa.Table:
+    """Every decision's facts as of ``as_of`` (one pass over the events): cache it per database."""
+    cursor = con.cursor()  # its own result stream, whatever the connection was last used for
+    try:
+        relation = cursor.sql(FACTS_SQL, params={"as_of": as_of})
+        fetch = getattr(relation, "to_arrow_table", None) or relation.arrow  # DuckDB 2 / 1.x
+        table: pa.Table = fetch()
+    finally:
+        cursor.close()
+    return table
 
 
 @dataclass(frozen=True)
@@ -103,31 +123,63 @@ def departments(con: duckdb.DuckDBPyConnection, viewer: Viewer) -> list[tuple[st
         f"SELECT x.dept_code, x.name FROM departments x WHERE {where.sql} ORDER BY 1", list(where.params)).fetchall()]
 
 
+@contextlib.contextmanager
+def _facts_view(con: duckdb.DuckDBPyConnection, table: pa.Table | None,
+                as_of: dt.datetime) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A cursor of ``con`` on which ``FACTS_VIEW`` names the decision facts (the cached table, or
+    computed now); its own cursor, so an unfinished result on ``con`` does not get in the way."""
+    if table is None:
+        table = facts(con, as_of)
+    cursor = con.cursor()
+    cursor.register(FACTS_VIEW, table)
+    try:
+        yield cursor
+    finally:
+        cursor.unregister(FACTS_VIEW)
+        cursor.close()
+
+
 def decisions(con: duckdb.DuckDBPyConnection, viewer: Viewer, flt: DisclosureFilter, page: Page,
-              as_of: dt.datetime) -> PageOf:
-    """One page of decisions, most urgent first (missing and late, then by lag), and the total."""
+              as_of: dt.datetime, table: pa.Table | None = None) -> PageOf:
+    """One page of decisions, most urgent first (missing and late, then by lag), and the total.
+
+    ``table`` is :func:`facts` computed earlier for this database; without it the facts are
+    computed now. Filtering, counting, sorting and paging run in DuckDB either way.
+    """
     where = _scope(viewer) & flt.clause()
-    df = con.execute(
-        f"SELECT x.*, count(*) OVER () AS _total FROM ({_DECISIONS}) x WHERE {where.sql}"
-        " ORDER BY CASE x.status WHEN 'missing' THEN 1 WHEN 'late' THEN 2 WHEN 'waiting' THEN 3 ELSE 4 END,"
-        " x.lag_days DESC NULLS LAST, x.decided_at DESC, x.case_id LIMIT ? OFFSET ?",
-        [as_of, as_of, as_of, *where.params, page.limit, page.offset],
-    ).df()
-    if df.empty:
-        total = summary(con, viewer, flt, as_of)["total"] if page.offset else 0
-    else:
-        total = int(df["_total"].iloc[0])
-    df = df.drop(columns=["_total"], errors="ignore")
+    with _facts_view(con, table, as_of) as cur:
+        total_row = cur.execute(f"SELECT count(*) FROM {FACTS_VIEW} x WHERE {where.sql}",
+                                list(where.params)).fetchall()[0]
+        df = cur.execute(
+            f"""
+            WITH page AS (
+                SELECT x.* FROM {FACTS_VIEW} x WHERE {where.sql}
+                ORDER BY CASE x.status WHEN 'missing' THEN 1 WHEN 'late' THEN 2 WHEN 'waiting' THEN 3 ELSE 4 END,
+                         x.lag_days DESC NULLS LAST, x.decided_at DESC, x.case_id
+                LIMIT ? OFFSET ?
+            )
+            SELECT page.*, d.name AS dept_name, i.name AS item_name, c.applicant_type, c.applicant_name, c.cause,
+                   p.url, p.content, p.party_name
+            FROM page JOIN cases c ON c.case_id = page.case_id
+            LEFT JOIN items i ON i.item_code = page.item_code
+            LEFT JOIN departments d ON d.dept_code = page.dept_code
+            LEFT JOIN disclosures p ON p.disclosure_id = page.disclosure_id
+            ORDER BY CASE page.status WHEN 'missing' THEN 1 WHEN 'late' THEN 2 WHEN 'waiting' THEN 3 ELSE 4 END,
+                     page.lag_days DESC NULLS LAST, page.decided_at DESC, page.case_id
+            """,
+            [*where.params, page.limit, page.offset],
+        ).df()
     if viewer.is_public:
         df = to_public(df)
-    return PageOf(df, total, page)
+    return PageOf(df, int(total_row[0]) if total_row else 0, page)
 
 
-def summary(con: duckdb.DuckDBPyConnection, viewer: Viewer, flt: DisclosureFilter,
-            as_of: dt.datetime) -> dict[str, int]:
+def summary(con: duckdb.DuckDBPyConnection, viewer: Viewer, flt: DisclosureFilter, as_of: dt.datetime,
+            table: pa.Table | None = None) -> dict[str, int]:
     where = _scope(viewer) & flt.clause()
-    rows = con.execute(f"SELECT x.status, count(*) FROM ({_DECISIONS}) x WHERE {where.sql} GROUP BY x.status",
-                       [as_of, as_of, as_of, *where.params]).fetchall()
+    with _facts_view(con, table, as_of) as cur:
+        rows = cur.execute(f"SELECT x.status, count(*) FROM {FACTS_VIEW} x WHERE {where.sql} GROUP BY x.status",
+                           list(where.params)).fetchall()
     counts = {status: 0 for status in STATUSES}
     counts.update({str(k): int(v) for k, v in rows})
     counts["total"] = sum(counts[s] for s in STATUSES)

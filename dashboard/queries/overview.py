@@ -125,5 +125,5 @@ def last_run_changes(con: duckdb.DuckDBPyConnection, viewer: Viewer, *, limit: i
 
 def as_of(con: duckdb.DuckDBPyConnection) -> dt.datetime | None:
     """The audit time of the newest successful run."""
-    row = con.execute("SELECT max(as_of) FROM runs WHERE status <> 'failed'").fetchone()
-    return None if row is None else row[0]
+    rows = con.execute("SELECT max(as_of) FROM runs WHERE status <> 'failed'").fetchall()
+    return rows[0][0] if rows else None
