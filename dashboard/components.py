@@ -97,7 +97,8 @@ def _detail_text(raw: Any) -> str:
     return "；".join(parts)
 
 
-def flag_panel(db: Database, viewer: Viewer, flag_id: str, service: ActionService, *, key: str) -> None:
+def flag_panel(db: Database, viewer: Viewer, flag_id: str, service: ActionService, *, key: str,
+               link_case: bool = True) -> None:
     """One flag: its evidence sentence, facts, history, orders, pending actions and the actions."""
     detail = data.flag_detail(db, viewer, flag_id)
     if detail is None:
@@ -112,7 +113,7 @@ def flag_panel(db: Database, viewer: Viewer, flag_id: str, service: ActionServic
     cols[1].metric("剩余（天）", _num(flag.get("days_left")))
     cols[2].metric("截止时间", _when(flag.get("due_at")))
     cols[3].metric("入牌时间", _when(flag.get("first_seen_at")))
-    if isinstance(flag.get("case_id"), str):
+    if link_case and isinstance(flag.get("case_id"), str):
         st.page_link("app_pages/case.py", label=f"查看办件 {flag['case_id']} 的完整时间轴", icon=":material/folder_open:",
                      query_params={"case": flag["case_id"]})
     with st.expander("证据（计算过程）"):

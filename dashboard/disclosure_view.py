@@ -94,7 +94,16 @@ def public_list(db: Database, viewer: Viewer, flt: DisclosureFilter, *, key: str
         "情况": [labels.label(labels.DISCLOSURE_STATUS_SHORT, s) for s in rows["status"]],
         "公示内容": _text(rows["content"]),
     })
-    styled = table.style.apply(lambda frame: _status_style(frame, rows["status"]), axis=None).hide(axis="index")
+    styled = (table.style.apply(lambda frame: _status_style(frame, rows["status"]), axis=None)
+              .set_properties(subset=["决定日期", "公示日期"], **{"min-width": "6.5em", "white-space": "nowrap"})
+              .set_properties(subset=["罚款(元)"], **{"min-width": "5.5em", "white-space": "nowrap"})
+              .set_properties(subset=["用时"], **{"min-width": "3.5em", "white-space": "nowrap"})
+              .set_properties(subset=["决定文号"], **{"min-width": "8.5em"})
+              .set_properties(subset=["情况"], **{"min-width": "4.5em", "white-space": "nowrap"})
+              .set_properties(subset=["部门", "当事人"], **{"min-width": "6.5em"})
+              .set_properties(subset=["事项"], **{"min-width": "7em"})
+              .set_properties(subset=["公示内容"], **{"min-width": "18em", "font-size": "0.85em"})
+              .hide(axis="index"))
     # A static table: every cell is text on the page (readable by screen readers, find and print).
     st.table(styled)
     st.caption("用时按工作日计（法定节假日不计，调休上班日计入）。黄色：超期公示；红色：超期未公示。")

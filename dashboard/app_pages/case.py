@@ -44,7 +44,8 @@ if view.flags.empty:
     st.info("该办件没有预警。")
 for _, flag in view.flags.iterrows():
     with st.expander(components.flag_option_label(flag), expanded=len(view.flags) == 1):
-        components.flag_panel(db, viewer, str(flag["flag_id"]), service, key=f"case_flag_{flag['flag_id']}")
+        components.flag_panel(db, viewer, str(flag["flag_id"]), service, key=f"case_flag_{flag['flag_id']}",
+                              link_case=False)
 
 left, right = st.columns(2)
 with left:
