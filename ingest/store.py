@@ -60,7 +60,11 @@ def previous(con: duckdb.DuckDBPyConnection, file_name: str) -> Previous | None:
 
 
 def delete_file_rows(con: duckdb.DuckDBPyConnection, file_name: str) -> int:
-    """Delete everything ``file_name`` loaded before (and its quarantined rows); return the count."""
+    """Delete everything ``file_name`` loaded before (and its quarantined rows); return the count.
+
+    The cases that lose events are noted for :func:`renumber`.
+    """
+    con.execute(f"CREATE TEMP TABLE IF NOT EXISTS {TOUCHED} (case_id VARCHAR)")
     con.execute(f"INSERT INTO {TOUCHED} SELECT DISTINCT case_id FROM events WHERE source_file = ?", [file_name])
     deleted = 0
     for table in CANONICAL_TABLES:
