@@ -16,7 +16,10 @@ deadlines in months with yellow thresholds by share and by department.
 from __future__ import annotations
 
 import datetime as dt
+import json
+import shutil
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -25,13 +28,19 @@ from hypothesis import strategies as st
 from pydantic import TypeAdapter
 
 from audit import rulecheck
+from audit.exceptions import load_exceptions
 from audit.live.calendar import WorkCalendar
-from audit.live.compare import BatchEngine, differences
+from audit.live.compare import BatchEngine, differences, live_findings
 from audit.live.engine import LiveEngine
 from audit.live.feed import read_duckdb, replay
 from audit.live.model import Reference
 from audit.live.runner import compile_rules
+from audit.live.store import apply_live
 from audit.rules import default_rules_dir, load_pack
+from audit.rules.loader import default_exceptions_dir
+from audit.runner import run_audit
+from sunlight import db
+from sunlight.config import Settings
 from audit.rules.base import RuleBase
 from audit.rules.kinds import Rule
 
@@ -253,3 +262,64 @@ def test_the_extra_rules_are_all_live() -> None:
     assert not [r for r, _ in PACK.not_covered]
     assert {r.kind for r in RULES} >= {"deadline", "declare", "field", "officer", "document", "disclosure"}
     assert {r.template for r in GROUPS["extra"] if r.kind == "declare"} == set(TEMPLATES)  # type: ignore[attr-defined]
+
+
+# --- the sample district -----------------------------------------------------------------------------
+
+DEMO = Path(__file__).resolve().parents[1] / "samples" / "demo"
+
+
+@pytest.fixture(scope="module")
+def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from ingest.api import ingest_paths
+
+    path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
+    con = db.connect(path)
+    con.execute("BEGIN TRANSACTION")
+    ingest_paths(con, [DEMO / "exports"], Settings())
+    con.execute("COMMIT")
+    con.close()
+    return path
+
+
+FLAG_COLUMNS = ("flag_id", "rule_id", "rule_version", "case_id", "occurrence", "violation_code", "dept_code",
+                "item_code", "source_system", "category", "level", "state", "title", "message", "evidence",
+                "due_at", "days_overdue", "days_left", "yellow_at", "red_at", "active")
+
+
+def _flags(path: Path) -> list[tuple[Any, ...]]:
+    con = db.connect(path, read_only=True)
+    try:
+        rows = con.execute(f"SELECT {', '.join(FLAG_COLUMNS)} FROM flags ORDER BY flag_id").fetchall()
+        return [(*r[:14], json.loads(r[14]), *r[15:]) for r in rows]
+    finally:
+        con.close()
+
+
+@pytest.mark.slow
+def test_sample_district_gives_identical_flags(demo_db: Path, tmp_path: Path) -> None:
+    """The bundled sample district (3,000 cases): the batch runner and the live engine, each into its
+    own copy of the database as of the generator's as-of time, leave identical flags."""
+    as_of = dt.datetime.strptime(json.loads((DEMO / "truth" / "manifest.json").read_text())["as_of"], "%Y-%m-%d %H:%M")
+    pack = load_pack(default_rules_dir())
+    batch_path, live_path = tmp_path / "batch.duckdb", tmp_path / "live.duckdb"
+    shutil.copy(demo_db, batch_path)
+    shutil.copy(demo_db, live_path)
+
+    con = db.connect(batch_path)
+    result = run_audit(con, pack, as_of, Settings())
+    con.close()
+
+    con = db.connect(live_path)
+    found = live_findings(con, list(pack), as_of)
+    con.execute("BEGIN TRANSACTION")
+    apply_live(con, compile_rules(pack), found, as_of=as_of,
+               exceptions=load_exceptions(default_exceptions_dir(), {r.id for r in pack}))
+    con.execute("COMMIT")
+    con.close()
+
+    batch, live = _flags(batch_path), _flags(live_path)
+    assert result.total > 100 and len(batch) == result.total
+    assert [f[0] for f in batch] == [f[0] for f in live]
+    mismatched = [(b, l) for b, l in zip(batch, live) if b != l]
+    assert not mismatched, mismatched[:3]

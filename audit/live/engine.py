@@ -136,7 +136,11 @@ class LiveEngine:
         """Move the clock to ``at`` (never backwards) and judge what has become due."""
         if at <= self.clock:
             return
-        self.clock = at
+        before, self.clock = self.clock, at
+        for live in self.pack.rules:
+            starts = live.rule.effective_from
+            if live.subject == "item" and (live.time_dependent or before.date() < starts <= at.date()):
+                self._dirty_items.update((live.rule_id, code) for code in self.reference.items)
         for partition, held in sorted(self._due_in.items()):
             if not held:
                 continue  # a tick meets nothing in a partition without due facts
@@ -189,8 +193,14 @@ class LiveEngine:
                 self._judge_item(self._rules[rule_id], item_code)
 
     def _judge_case(self, live: LiveRule, state: CaseState, view: View | None) -> None:
-        # Every kind judges only cases that have an event by the audit time.
-        judgement = Judgement() if view is None or not view.events else live.judge(live.rule, view)
+        # Every kind judges only cases that have an event by the audit time, by rules in force then.
+        starts = live.rule.effective_from
+        if starts > self.clock.date():
+            judgement = Judgement(recheck=dt.datetime.combine(starts, dt.time()))
+        elif view is None or not view.events:
+            judgement = Judgement()
+        else:
+            judgement = live.judge(live.rule, view)
         self.judgements += 1
         found = list(judgement.findings)
         if state.findings.get(live.rule_id, []) != found:
@@ -199,7 +209,7 @@ class LiveEngine:
             state.findings[live.rule_id] = found
         else:
             state.findings.pop(live.rule_id, None)
-        recheck = judgement.recheck if live.time_dependent else None
+        recheck = judgement.recheck if (live.time_dependent or starts > self.clock.date()) else None
         upcoming = next_arrival(state, self.clock)
         if upcoming is not None:
             recheck = upcoming if recheck is None else min(recheck, upcoming)
@@ -210,7 +220,8 @@ class LiveEngine:
 
     def _judge_item(self, live: LiveRule, item_code: str) -> None:
         item = self.reference.items.get(item_code)
-        view = None if item is None else View({}, item, (), (), self.reference, self.clock)
+        in_force = live.rule.effective_from <= self.clock.date()
+        view = None if item is None or not in_force else View({}, item, (), (), self.reference, self.clock)
         found = [] if view is None else list(live.judge(live.rule, view).findings)
         key = (live.rule_id, item_code)
         if self.item_findings.get(key, []) != found:

@@ -30,12 +30,14 @@ from typing import IO
 import duckdb
 
 from audit import journal
+from audit.exceptions import load_exceptions
 from audit.live.calendar import WorkCalendar
 from audit.live.compile import CompiledPack
 from audit.live.engine import LiveEngine, partitions_for
 from audit.live.feed import TABLES, Sequencer, Snapshot, read_duckdb, read_jsonl, replay
 from audit.live.model import Reference, Row
 from audit.live.store import apply_live
+from audit.rules.loader import default_exceptions_dir
 from sunlight import __version__, db
 from sunlight import calendar as core_calendar
 from sunlight.config import Settings
@@ -111,6 +113,8 @@ class Watcher:
         self.last_load = 0
         self.calendar_span: tuple[dt.date, dt.date] | None = None
         self.cycles = 0
+        self.exceptions = load_exceptions(settings.exceptions_dir or default_exceptions_dir(),
+                                          {live.rule_id for live in pack.rules} | {r for r, _ in pack.not_covered})
 
     def close(self) -> None:
         """Drop the engine (the next cycle rebuilds it from the database)."""
@@ -156,7 +160,8 @@ class Watcher:
         changed = engine.drain_changed()
         if not (fresh or changed):
             return False
-        run_id, stats = apply_live(con, self.pack, engine.findings(), as_of=now)
+        run_id, stats = apply_live(con, self.pack, engine.findings(), as_of=now, recorded_at=now,
+                                   exceptions=self.exceptions)
         self.say(f"{now:%Y-%m-%d %H:%M:%S} 实时审计 run {run_id}：{len(changed)} 个对象有变化，"
                  f"入牌 {stats.raised}、升级 {stats.escalated}、复现 {stats.reraised}、消除 {stats.cleared}")
         return True
