@@ -55,8 +55,11 @@ CREATE TABLE discretion (
     PRIMARY KEY (violation_code, level)
 );
 
+-- cases.case_id and events.event_id are unique, but not declared as keys: the ingest engine checks
+-- uniqueness set-based (duplicates are quarantined with a reason), and an ART index would cost more
+-- than the whole bulk load of events.
 CREATE TABLE cases (
-    case_id             VARCHAR PRIMARY KEY,  -- source_system || ':' || source_case_no
+    case_id             VARCHAR NOT NULL,     -- source_system || ':' || source_case_no
     source_system       VARCHAR NOT NULL,
     source_case_no      VARCHAR NOT NULL,
     item_code           VARCHAR NOT NULL,
@@ -85,7 +88,7 @@ CREATE TABLE cases (
 );
 
 CREATE TABLE events (
-    event_id        VARCHAR PRIMARY KEY,     -- stable digest of the event's identifying content
+    event_id        VARCHAR NOT NULL,        -- stable digest of the event's identifying content
     case_id         VARCHAR NOT NULL,
     seq             INTEGER NOT NULL,        -- 1.. within the case: time order, ties in source order
     activity        VARCHAR NOT NULL,        -- canonical code (SUBMIT, ACCEPT, ...)
@@ -103,7 +106,6 @@ CREATE TABLE events (
     source_row      BIGINT  NOT NULL,
     load_id         BIGINT  NOT NULL
 );
-CREATE INDEX events_case ON events (case_id);
 
 CREATE TABLE disclosures (
     disclosure_id   VARCHAR PRIMARY KEY,
