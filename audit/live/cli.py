@@ -99,12 +99,10 @@ def _calendar(settings: Settings, first: dt.date, last: dt.date) -> Any:
         con.close()
 
 
-KEYS = {"items": ("item_code",), "officers": ("officer_id",), "discretion": ("violation_code", "level"),
-        "cases": ("case_id",), "events": ("event_id",), "disclosures": ("disclosure_id",)}
-
-
 def _merge(snapshot: Any, table: str, rows: list[dict[str, Any]]) -> None:
     """Add rows, a later row replacing an earlier one with the same key."""
+    from audit.live.feed import KEYS
+
     current = {tuple(r.get(k) for k in KEYS[table]): r for r in getattr(snapshot, table)}
     for row in rows:
         current[tuple(row.get(k) for k in KEYS[table])] = row

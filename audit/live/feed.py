@@ -22,11 +22,14 @@ from typing import IO, Any
 from zoneinfo import ZoneInfo
 
 import duckdb
+from sqlglot import exp
 
 from audit.live.model import Row
 from sunlight.errors import IngestError, Location
 
 TABLES = ("items", "officers", "discretion", "cases", "events", "disclosures")
+KEYS = {"items": ("item_code",), "officers": ("officer_id",), "discretion": ("violation_code", "level"),
+        "cases": ("case_id",), "events": ("event_id",), "disclosures": ("disclosure_id",)}
 TIMESTAMPS = {"submitted_at", "accepted_at", "closed_at", "ts", "published_at", "withdrawn_at"}
 DATES = {"cert_valid_from", "cert_valid_to"}
 AMOUNTS = {"fee_standard", "fee_charged", "fine_amount", "amount", "min_fine", "max_fine"}
@@ -59,7 +62,7 @@ class Snapshot:
 def read_duckdb(con: duckdb.DuckDBPyConnection, *, tables: Iterable[str] = TABLES) -> Snapshot:
     snapshot = Snapshot()
     for table in tables:
-        cursor = con.execute(f"SELECT * FROM {table}")  # table names are the constants above
+        cursor = con.execute(exp.select("*").from_(table).sql(dialect="duckdb"))
         names = [d[0] for d in cursor.description]
         for values in cursor.fetchall():
             snapshot.add(table, dict(zip(names, values)))
@@ -87,10 +90,21 @@ def read_jsonl(lines: Iterable[str], *, timezone: ZoneInfo, source: str = "-") -
 
 
 def read_jsonl_file(path: Path, *, timezone: ZoneInfo) -> Snapshot:
+    """A file of JSON lines; events without ``seq`` are numbered per case in time order, ties in
+    the order of the lines (as the ingest engine numbers them)."""
     snapshot = Snapshot()
     with path.open(encoding="utf-8") as handle:
         for table, row in read_jsonl(handle, timezone=timezone, source=str(path)):
             snapshot.add(table, row)
+    unnumbered = [(e["ts"], n, e) for n, e in enumerate(snapshot.events) if e.get("seq") is None]
+    last: dict[str, int] = {}
+    for e in snapshot.events:
+        if e.get("seq") is not None:
+            last[e["case_id"]] = max(last.get(e["case_id"], 0), int(e["seq"]))
+    for _, _, event in sorted(unnumbered, key=lambda x: (x[0], x[1])):
+        last[event["case_id"]] = last.get(event["case_id"], 0) + 1
+        event["seq"] = last[event["case_id"]]
+        event["event_id"] = event.get("event_id") or event_digest(event)
     return snapshot
 
 
@@ -121,7 +135,7 @@ def normalize(table: str, raw: dict[str, Any], timezone: ZoneInfo) -> Row:
         if missing:
             raise ValueError(f"事件缺少 {', '.join(missing)}")
         row.setdefault("source_system", "live")
-        if row.get("event_id") is None:
+        if row.get("event_id") is None and row.get("seq") is not None:
             row["event_id"] = event_digest(row)
     return row
 
@@ -140,20 +154,6 @@ def _local(value: Any, timezone: ZoneInfo) -> dt.datetime:
 
 
 # --- replay ------------------------------------------------------------------------------------------
-
-
-class Sequencer:
-    """Assigns ``seq`` to events that arrive without one: the next number of their case."""
-
-    def __init__(self) -> None:
-        self.last: dict[str, int] = {}
-
-    def assign(self, event: Row) -> Row:
-        case_id = event["case_id"]
-        if event.get("seq") is None:
-            event["seq"] = self.last.get(case_id, 0) + 1
-        self.last[case_id] = max(self.last.get(case_id, 0), int(event["seq"]))
-        return event
 
 
 def timeline(snapshot: Snapshot, until: dt.datetime | None = None,

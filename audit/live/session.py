@@ -105,7 +105,12 @@ class ReteSession:
     def facts(self, ruleset: str, sid: str | None = None) -> list[dict[str, Any]]:
         """The facts the store holds in partition ``sid`` (default partition: None)."""
         self._check()
-        found: list[dict[str, Any]] = self._host.get_facts(ruleset, sid)
+        try:
+            found: list[dict[str, Any]] = self._host.get_facts(ruleset, sid)
+        except Exception as exc:  # durable_rules_engine.error; code 309: no such partition yet
+            if "error code: 309" in str(exc):
+                return []
+            raise ReteError(f"durable_rules could not list facts: {exc}") from exc
         return found
 
     # --- lifecycle -------------------------------------------------------------------------------

@@ -28,20 +28,21 @@ from pathlib import Path
 from typing import IO
 
 import duckdb
+from sqlglot import exp
 
 from audit import journal
 from audit.exceptions import load_exceptions
 from audit.live.calendar import WorkCalendar
 from audit.live.compile import CompiledPack
 from audit.live.engine import LiveEngine, partitions_for
-from audit.live.feed import TABLES, Sequencer, Snapshot, read_duckdb, read_jsonl, replay
+from audit.live.feed import KEYS, TABLES, Snapshot, event_digest, read_duckdb, read_jsonl, replay
 from audit.live.model import Reference, Row
 from audit.live.store import apply_live
 from audit.rules.loader import default_exceptions_dir
 from sunlight import __version__, db
 from sunlight import calendar as core_calendar
 from sunlight.config import Settings
-from sunlight.errors import SunlightError
+from sunlight.errors import IngestError, Location
 
 Clock = Callable[[], dt.datetime]
 Say = Callable[[str], None]
@@ -81,7 +82,8 @@ class Inbox:
         self.seen: dict[Path, tuple[int, int]] = {}
         self.pending: dict[Path, tuple[int, int]] = {}
 
-    def scan(self) -> list[Path]:
+    def scan(self, *, final: bool = False) -> list[Path]:
+        """Files that are new or changed and have stopped growing (``final``: all of them now)."""
         ready: list[Path] = []
         if not self.folder.is_dir():
             return ready
@@ -92,10 +94,10 @@ class Inbox:
             mark = (stat.st_size, stat.st_mtime_ns)
             if self.seen.get(path) == mark:
                 continue
-            if self.pending.get(path) == mark:
+            if final or self.pending.get(path) == mark:
                 ready.append(path)
                 self.seen[path] = mark
-                del self.pending[path]
+                self.pending.pop(path, None)
             else:
                 self.pending[path] = mark
         return ready
@@ -109,7 +111,6 @@ class Watcher:
         self.db_path, self.pack, self.settings = db_path, pack, settings
         self.clock, self.say = clock, say
         self.engine: LiveEngine | None = None
-        self.sequencer = Sequencer()
         self.last_load = 0
         self.calendar_span: tuple[dt.date, dt.date] | None = None
         self.cycles = 0
@@ -180,8 +181,6 @@ class Watcher:
         reference = Reference(WorkCalendar.from_duckdb(con))
         self.engine = LiveEngine(self.pack, reference, partitions=partitions_for(2 * len(snapshot.cases)))
         replay(self.engine, snapshot, now)
-        for event in snapshot.events:
-            self.sequencer.assign(dict(event))
         self.last_load = _max_load(con)
         self.say(f"已载入 {len(snapshot.cases)} 个办件、{len(snapshot.events)} 个环节（截至 {now:%Y-%m-%d %H:%M}）")
 
@@ -193,7 +192,8 @@ class Watcher:
             return
         fresh = Snapshot()
         for table in TABLES:
-            cursor = con.execute(f"SELECT * FROM {table} WHERE load_id > ?", [self.last_load])
+            query = exp.select("*").from_(table).where(exp.column("load_id") > exp.Placeholder())
+            cursor = con.execute(query.sql(dialect="duckdb"), [self.last_load])
             names = [d[0] for d in cursor.description]
             for values in cursor.fetchall():
                 fresh.add(table, dict(zip(names, values)))
@@ -208,8 +208,14 @@ class Watcher:
             engine.add_case(row)
         for row in fresh.disclosures:
             engine.add_disclosure(row)
-        for row in sorted(fresh.events, key=lambda e: (e["case_id"], e["seq"])):
-            engine.add_event(row)
+        # A load renumbers the events of every case it touched: feed those cases' events again.
+        touched = sorted({e["case_id"] for e in fresh.events})
+        if touched:
+            cursor = con.execute("SELECT * FROM events WHERE list_contains(?, case_id) ORDER BY case_id, seq",
+                                 [touched])
+            names = [d[0] for d in cursor.description]
+            for values in cursor.fetchall():
+                engine.add_event(dict(zip(names, values)))
         self.last_load = newest
 
     def _cover(self, con: duckdb.DuckDBPyConnection, snapshot: Snapshot, now: dt.datetime) -> bool:
@@ -229,17 +235,29 @@ class Watcher:
         self.say(f"已导入收件箱文件 {len(files)} 个：{getattr(report, 'summary', lambda: '')() or report}")
 
     def _store_rows(self, con: duckdb.DuckDBPyConnection, rows: list[tuple[str, Row]], now: dt.datetime) -> None:
-        """Store canonical rows from standard input as one load (events get their case's next seq)."""
+        """Store canonical rows from standard input as one load; an event without ``seq`` gets the
+        next number of its case (events of one case arrive in order)."""
         load_row = con.execute("SELECT nextval('load_seq')").fetchone()
         load_id = int(load_row[0]) if load_row else 0
         con.execute("INSERT INTO loads (load_id, started_at, finished_at, status, timezone, version) "
                     "VALUES (?, ?, ?, 'committed', ?, ?)", [load_id, now, now, self.settings.timezone, __version__])
+        last: dict[str, int] = {}
         for number, (table, row) in enumerate(rows, start=1):
             if table == "events":
-                row = self.sequencer.assign(row)
+                case_id = row["case_id"]
+                if case_id not in last:
+                    found = con.execute("SELECT coalesce(max(seq), 0) FROM events WHERE case_id = ?",
+                                        [case_id]).fetchone()
+                    last[case_id] = int(found[0]) if found else 0
+                if row.get("seq") is None:
+                    row["seq"] = last[case_id] + 1
+                last[case_id] = max(last[case_id], int(row["seq"]))
                 row.setdefault("source_activity", row["activity"])
+                if row.get("event_id") is None:
+                    row["event_id"] = event_digest(row)
             record = {**row, "source_file": STDIN_FILE, "source_row": number, "load_id": load_id}
-            record.setdefault("source_system", "live")
+            if table in ("cases", "events", "disclosures"):
+                record.setdefault("source_system", "live")
             _upsert(con, table, record)
 
 
@@ -249,15 +267,19 @@ def _max_load(con: duckdb.DuckDBPyConnection) -> int:
 
 
 def _upsert(con: duckdb.DuckDBPyConnection, table: str, record: Row) -> None:
+    """Replace the row with ``record``'s key in ``table`` by ``record`` (columns checked first)."""
     known = [r[0] for r in con.execute(
         "SELECT column_name FROM information_schema.columns WHERE table_name = ?", [table]).fetchall()]
     unknown = sorted(set(record) - set(known))
     if unknown:
-        raise SunlightError(f"表 {table} 没有列 {', '.join(unknown)}")
+        raise IngestError(f"表 {table} 没有列 {', '.join(unknown)}", location=Location(file=STDIN_FILE),
+                          hint="标准输入的每行须是规范化记录：列名见 sunlight/migrations 中的表定义")
+    keys = KEYS[table]
+    where = exp.and_(*(exp.column(k).eq(exp.Placeholder()) for k in keys))
+    con.execute(exp.delete(table, where=where).sql(dialect="duckdb"), [record.get(k) for k in keys])
     names = list(record)
-    marks = ", ".join("?" for _ in names)
-    con.execute(f"INSERT OR REPLACE INTO {table} ({', '.join(names)}) VALUES ({marks})",
-                [record[n] for n in names])
+    values = exp.Values(expressions=[exp.Tuple(expressions=[exp.Placeholder() for _ in names])])
+    con.execute(exp.insert(values, table, columns=names).sql(dialect="duckdb"), [record[n] for n in names])
 
 
 def run(watcher: Watcher, *, inbox: Path | None, stream: IO[str] | None, tick: float, once: bool = False,
@@ -289,7 +311,7 @@ def run(watcher: Watcher, *, inbox: Path | None, stream: IO[str] | None, tick: f
             else:
                 stop.wait(timeout)
             if folder is not None:
-                arrivals.files = folder.scan()
+                arrivals.files = folder.scan(final=once)
             if arrivals or time.monotonic() >= next_tick:
                 written += int(watcher.cycle(arrivals))
                 next_tick = time.monotonic() + tick
