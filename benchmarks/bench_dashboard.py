@@ -13,7 +13,7 @@ For every page (and role) it prints:
 Usage::
 
     python benchmarks/bench_dashboard.py --db big.duckdb
-    python benchmarks/bench_dashboard.py --cases 1000000 --work /tmp/bench   # generate, ingest, audit first
+    python benchmarks/bench_dashboard.py --cases 1000000 --work benchmarks/out   # generate, ingest, audit first
 
 The target is under 2 s per page.
 """
