@@ -55,6 +55,7 @@ class LiveEngine:
         self.item_findings: dict[tuple[str, str], list[Finding]] = {}
         self._rules: dict[str, LiveRule] = {r.rule_id: r for r in pack.rules}
         self._case_rules = tuple(r.rule_id for r in pack.rules if r.subject == "case")
+        self._item_rules = tuple(r for r in pack.rules if r.subject == "item")
         self._dirty: set[tuple[str, str]] = set()
         self._dirty_items: set[tuple[str, str]] = set()
         self._due: dict[str, int] = {}
@@ -137,9 +138,9 @@ class LiveEngine:
         if at <= self.clock:
             return
         before, self.clock = self.clock, at
-        for live in self.pack.rules:
+        for live in self._item_rules:
             starts = live.rule.effective_from
-            if live.subject == "item" and (live.time_dependent or before.date() < starts <= at.date()):
+            if live.time_dependent or before.date() < starts <= at.date():
                 self._dirty_items.update((live.rule_id, code) for code in self.reference.items)
         for partition, held in sorted(self._due_in.items()):
             if not held:
@@ -178,13 +179,14 @@ class LiveEngine:
         """Judge every marked pair as of the clock and keep the results."""
         while self._dirty or self._dirty_items:
             pairs, self._dirty = sorted(self._dirty), set()
-            views: dict[str, View | None] = {}
+            views: dict[str, tuple[View | None, dt.datetime | None]] = {}
             touched: set[str] = set()
             for rule_id, case_id in pairs:
                 state = self.cases[case_id]
                 if case_id not in views:
-                    views[case_id] = view_of(state, self.reference, self.clock)
-                self._judge_case(self._rules[rule_id], state, views[case_id])
+                    views[case_id] = (view_of(state, self.reference, self.clock), next_arrival(state, self.clock))
+                view, upcoming = views[case_id]
+                self._judge_case(self._rules[rule_id], state, view, upcoming)
                 touched.add(case_id)
             for case_id in touched:
                 self._update_due(self.cases[case_id])
@@ -192,7 +194,8 @@ class LiveEngine:
             for rule_id, item_code in items:
                 self._judge_item(self._rules[rule_id], item_code)
 
-    def _judge_case(self, live: LiveRule, state: CaseState, view: View | None) -> None:
+    def _judge_case(self, live: LiveRule, state: CaseState, view: View | None,
+                    upcoming: dt.datetime | None) -> None:
         # Every kind judges only cases that have an event by the audit time, by rules in force then.
         starts = live.rule.effective_from
         if starts > self.clock.date():
@@ -210,7 +213,6 @@ class LiveEngine:
         else:
             state.findings.pop(live.rule_id, None)
         recheck = judgement.recheck if (live.time_dependent or starts > self.clock.date()) else None
-        upcoming = next_arrival(state, self.clock)
         if upcoming is not None:
             recheck = upcoming if recheck is None else min(recheck, upcoming)
         if recheck is not None:
