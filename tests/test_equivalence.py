@@ -123,7 +123,7 @@ SERVICE = ["SUBMIT", "ACCEPT", "SUPPLEMENT_NOTICE", "SUPPLEMENT_RECEIVED", "REVI
            "DECIDE", "REFUSE", "DELIVER", "CLOSE", "CHARGE"]
 ENFORCEMENT = ["FILE_CASE", "INVESTIGATE", "NOTIFY", "HEARING", "SUSPEND", "RESUME", "PENALTY_DECISION", "DELIVER",
                "EXECUTE", "REVOKE", "PUBLISH", "WITHDRAW"]
-ITEMS = [
+ITEMS: list[dict[str, Any]] = [
     {"item_code": "L1", "kind": "行政许可", "dept_code": "D01", "legal_limit": 20, "promised_limit": 8,
      "limit_unit": "workday", "fee_standard": Decimal("0.00"), "required_materials": ["申请书", "身份证明"],
      "disclosure_limit": 3, "published": True},
@@ -137,13 +137,13 @@ ITEMS = [
      "limit_unit": "day", "fee_standard": Decimal("0.00"), "required_materials": [], "disclosure_limit": 3,
      "published": True},
 ]
-OFFICERS = [
+OFFICERS: list[dict[str, Any]] = [
     {"officer_id": "O1", "cert_no": "ZF1", "cert_valid_from": dt.date(2020, 1, 1), "cert_valid_to": dt.date(2030, 1, 1)},
     {"officer_id": "O2", "cert_no": "ZF2", "cert_valid_from": dt.date(2020, 1, 1), "cert_valid_to": dt.date(2025, 12, 31)},
     {"officer_id": "O3", "cert_no": None, "cert_valid_from": None, "cert_valid_to": None},
     {"officer_id": "O4", "cert_no": " ", "cert_valid_from": dt.date(2026, 1, 1), "cert_valid_to": None},
 ]
-DISCRETION = [{"violation_code": "V1", "level": "一般", "min_fine": Decimal("100.00"), "max_fine": Decimal("1000.00")},
+DISCRETION: list[dict[str, Any]] = [{"violation_code": "V1", "level": "一般", "min_fine": Decimal("100.00"), "max_fine": Decimal("1000.00")},
               {"violation_code": "V1", "level": "严重", "min_fine": Decimal("1000.00"), "max_fine": Decimal("5000.00")}]
 
 
@@ -158,8 +158,10 @@ def districts(draw: st.DrawFn) -> dict[str, Any]:
         enforcement = item["kind"] == "行政处罚"
         case_id = f"C{n}"
         ts = anchor + draw(st.sampled_from(GAPS)) + dt.timedelta(days=draw(st.integers(0, 4)))
-        activities = draw(st.lists(st.sampled_from(ENFORCEMENT if enforcement else SERVICE), min_size=0, max_size=9))
-        if activities and draw(st.booleans()):
+        activities: list[str] = draw(st.lists(st.sampled_from(ENFORCEMENT if enforcement else SERVICE),
+                                              min_size=0, max_size=9))
+        opened: bool = draw(st.booleans())
+        if activities and opened:
             activities.insert(0, "FILE_CASE" if enforcement else "ACCEPT")
         first_ts = ts
         for seq, activity in enumerate(activities, start=1):

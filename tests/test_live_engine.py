@@ -65,7 +65,8 @@ def test_a_deadline_turns_yellow_then_red_on_ticks_alone(box: Any) -> None:
             live.tick(at)
             assert not differences(batch.findings(sandbox.con, at), live.findings()), at
             found = {f["case_id"]: f for f in live.findings()}.get("OPEN")
-            seen.append((at.date(), found and found["level"], found and found["days_overdue"]))
+            seen.append((at.date(), None if found is None else found["level"],
+                         None if found is None else found["days_overdue"]))
     levels_seen = [level for _, level, _ in seen]
     assert levels_seen.index("yellow") < levels_seen.index("red")
     assert levels_seen[-1] == "red" and seen[-1][2] and seen[-1][2] > 3

@@ -29,7 +29,7 @@ SUPPORTED_PYTHON = (3, 12)
 def require_durable() -> ModuleType:
     """Return ``durable.engine``, or raise :class:`LiveEngineUnavailable` explaining why not."""
     try:
-        from durable import engine
+        from durable import engine  # type: ignore[import-untyped]
     except ImportError as exc:
         version = f"{sys.version_info[0]}.{sys.version_info[1]}"
         if tuple(sys.version_info[:2]) > SUPPORTED_PYTHON:
@@ -48,4 +48,5 @@ def require_durable() -> ModuleType:
             )
             hint = "pip install 'durable-rules>=2.0.28'（需要 C 编译器）"
         raise LiveEngineUnavailable(message, hint=hint) from exc
-    return engine
+    module: ModuleType = engine
+    return module

@@ -225,8 +225,9 @@ def _translate(node: E.Node, columns: dict[str, str]) -> Condition | None:
         parts = [p for p in (_translate(i, columns) for i in node.items) if p is not None]
         return _all_of(parts) if parts else None
     if isinstance(node, E.Or):
-        parts = [_translate(i, columns) for i in node.items]
-        return None if any(p is None for p in parts) else _any_of([p for p in parts if p is not None])
+        branches = [_translate(i, columns) for i in node.items]
+        kept = [p for p in branches if p is not None]
+        return _any_of(kept) if len(kept) == len(branches) else None
     if isinstance(node, E.InList) and not node.negated and isinstance(node.operand, E.Col):
         attribute = columns.get(f"{node.operand.table}.{node.operand.column}")
         if attribute is None or not all(_plain(v.value) for v in node.values):

@@ -128,7 +128,7 @@ class ReteSession:
             timer = getattr(self._host, attribute, None)
             if timer is not None:
                 timer.cancel()
-        import durable_rules_engine
+        import durable_rules_engine  # type: ignore[import-not-found]
 
         for ruleset in getattr(self._host, "_ruleset_list", []):
             durable_rules_engine.delete_ruleset(ruleset._handle)
@@ -180,7 +180,7 @@ def _matched(closure: Any) -> dict[str, dict[str, Any]]:
 def _host_class(engine: Any) -> type:
     """A durable_rules ``Host`` that starts no timer threads and resolves actions by name."""
 
-    class _Host(engine.Host):  # type: ignore[misc, name-defined]
+    class _Host(engine.Host):  # type: ignore[misc]
         def __init__(self, resolve: Callable[[str], Callable[[Any], None]]) -> None:
             self._resolve = resolve
             super().__init__()

@@ -45,7 +45,8 @@ class Judgement:
     recheck: dt.datetime | None = None
 
 
-Judge = Callable[[RuleBase, View], Judgement]
+Judge = Callable[[Any, View], Judgement]
+"""A judge: (a rule of its kind, the case as of the tick time) → judgement."""
 
 
 # --- the finding header and rendering ---------------------------------------------------------------

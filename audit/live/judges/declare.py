@@ -99,16 +99,16 @@ def _ordered(rule: DeclareRule, view: View, events: list[Row]) -> Judgement:  # 
             sides.append(("forbid", i, nb, False))
         if spec.response and e["activity"] == a:
             if spec.form == "chain":
-                partner = i + 1 if (nxt is not None and nxt["activity"] == b) else None
-                sides.append(("response", i, partner, nxt is not None and nxt["activity"] != b))
+                following = i + 1 if (nxt is not None and nxt["activity"] == b) else None
+                sides.append(("response", i, following, nxt is not None and nxt["activity"] != b))
             elif spec.form == "alternate":
                 sides.append(("response", i, nb, nb is not None and na is not None and nb > na))
             else:
                 sides.append(("response", i, nb, False))
         if spec.precedence and e["activity"] == b:
             if spec.form == "chain":
-                partner = i - 1 if (prv is not None and prv["activity"] == a) else None
-                sides.append(("precedence", i, partner, False))
+                preceding = i - 1 if (prv is not None and prv["activity"] == a) else None
+                sides.append(("precedence", i, preceding, False))
             elif spec.form == "alternate":
                 sides.append(("precedence", i, pa, pa is not None and pb is not None and pa < pb))
             else:

@@ -87,7 +87,7 @@ def _withdrawn(rule: DisclosureRule, view: View, published: tuple[Row, ...], lim
     for d in published:
         withdrawn_at = d.get("withdrawn_at")
         withdrawn = withdrawn_at is not None and withdrawn_at <= view.as_of
-        end = withdrawn_at if withdrawn else view.as_of
+        end = withdrawn_at if (withdrawn and withdrawn_at is not None) else view.as_of
         used = cal.between(revoked["ts"].date(), end.date())
         pending = pending or not withdrawn
         if used is None or used <= limit_n:
