@@ -114,6 +114,7 @@ class Watcher:
         self.last_load = 0
         self.calendar_span: tuple[dt.date, dt.date] | None = None
         self.cycles = 0
+        self.applied_on: dt.date | None = None
         self.exceptions = load_exceptions(settings.exceptions_dir or default_exceptions_dir(),
                                           {live.rule_id for live in pack.rules} | {r for r, _ in pack.not_covered})
 
@@ -159,17 +160,18 @@ class Watcher:
         assert engine is not None
         engine.tick(now)
         changed = engine.drain_changed()
-        if not (fresh or changed):
-            return False
+        if not (fresh or changed or now.date() != self.applied_on):
+            return False  # written at least daily: exceptions expire, the audit time moves on
         run_id, stats = apply_live(con, self.pack, engine.findings(), as_of=now, recorded_at=now,
                                    exceptions=self.exceptions)
+        self.applied_on = now.date()
         self.say(f"{now:%Y-%m-%d %H:%M:%S} 实时审计 run {run_id}：{len(changed)} 个对象有变化，"
                  f"入牌 {stats.raised}、升级 {stats.escalated}、复现 {stats.reraised}、消除 {stats.cleared}")
         return True
 
     def _due(self, now: dt.datetime) -> bool:
         engine = self.engine
-        if engine is None:
+        if engine is None or now.date() != self.applied_on:
             return True
         return any((s.next_recheck() or dt.datetime.max) <= now for s in engine.cases.values())
 
