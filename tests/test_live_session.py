@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 import threading
 from typing import Any
 
@@ -83,7 +84,8 @@ def test_missing_actions_are_named_before_anything_runs() -> None:
         ReteSession(RULESETS, {"seen": lambda f: None})
 
 
-def test_no_timer_threads_and_closed_after_use() -> None:
+def test_no_timer_threads_no_dsl_and_closed_after_use() -> None:
+    assert "durable.lang" not in sys.modules  # the module-level DSL (and its globals) is never loaded
     before = {t.ident for t in threading.enumerate()}
     session = ReteSession(RULESETS, Recorder().actions())
     session.touch("demo", {"id": "e1", "t": "event", "activity": "ACCEPT"})
