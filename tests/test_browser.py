@@ -22,7 +22,8 @@ from pathlib import Path
 import duckdb
 import pytest
 from dashboard_fixtures import Chain, build_chain
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Locator, Page, sync_playwright
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from dashboard import auth
 from dashboard.cli import streamlit_command
@@ -150,6 +151,26 @@ def settle(page: Page) -> None:
     page.locator("[data-testid=stStatusWidget]").wait_for(state="detached", timeout=30_000)
 
 
+def open_tab(page: Page, panel: Locator, name: str) -> None:
+    """Click the tab ``name`` inside an expander, opening the expander first if needed.
+
+    Streamlit re-renders after every interaction and marks the old elements inert meanwhile, so
+    retry (bounded) until the tab takes the click.
+    """
+    tab = panel.get_by_role("tab", name=name)
+    for _ in range(20):
+        settle(page)
+        if not tab.is_visible():
+            panel.locator("summary").first.click()
+            settle(page)
+        try:
+            tab.click(timeout=3_000)
+            return
+        except PlaywrightTimeoutError:
+            continue
+    raise AssertionError(f"the tab {name!r} never became clickable")
+
+
 def nav(page: Page, label: str) -> None:
     page.locator("[data-testid=stSidebarNav]").get_by_role("link", name=label).click()
     title(page, label)
@@ -195,9 +216,7 @@ def test_inspector_orders_and_head_answers(page: Page, server: str, district: Di
     settle(page)
     page.locator("[data-testid=stVegaLiteChart]").first.wait_for()
     panel = page.locator("[data-testid=stExpander]", has_text=district.flag_id).first
-    if not panel.get_by_role("tab", name="下发督办").is_visible():
-        panel.locator("summary").first.click()
-    panel.get_by_role("tab", name="下发督办").click()
+    open_tab(page, panel, "下发督办")
     panel.get_by_label("督办要求").fill("请于期限内核查超期原因，完成整改并书面反馈。")
     panel.get_by_role("button", name="下发督办单").click()
     page.get_by_text("操作已生效。").wait_for()
