@@ -54,36 +54,43 @@ def replay(settings: Settings, events: Path, until: dt.datetime, db_path: Path |
     """Feed EVENTS (JSON lines of canonical events, or a Sunlight database) through the live engine
     up to --until and print the flags it raises, for comparison with `sunlight audit`."""
     require_durable()
-    from audit.live.calendar import WorkCalendar
-    from audit.live.feed import Snapshot, read_duckdb, read_jsonl_file
+    from audit.live.feed import TABLES, Snapshot, read_jsonl_file
     from audit.live.runner import run_snapshot
-    from sunlight import db
 
     pack = _pack(settings, rules_dir)
     snapshot = Snapshot()
-    calendar: WorkCalendar | None = None
-    sources = [p for p in (db_path, events if _is_duckdb(events) else None) if p is not None]
-    for source in sources:
-        con = db.connect(source, read_only=True)
-        try:
-            found = read_duckdb(con)
-            for table in ("items", "officers", "discretion", "cases", "events", "disclosures"):
+    calendars = []
+    events_in_db = _is_duckdb(events)
+    for source in (db_path, events if events_in_db else None):
+        if source is not None:
+            found, calendar = _read_database(source)
+            for table in TABLES:
                 if source == events or table != "events":
                     _merge(snapshot, table, getattr(found, table))
-            candidate = WorkCalendar.from_duckdb(con) if con.execute("SELECT count(*) FROM calendar").fetchone()[0] else None  # type: ignore[index]
-            calendar = calendar or candidate
-        finally:
-            con.close()
-    if not _is_duckdb(events):
+            calendars.append(calendar)
+    if not events_in_db:
         loaded = read_jsonl_file(events, timezone=settings.tz)
-        for table in ("items", "officers", "discretion", "cases", "events", "disclosures"):
+        for table in TABLES:
             _merge(snapshot, table, getattr(loaded, table))
     span = snapshot.span()
     first, last = (min(span[0], until.date()), max(span[1], until.date())) if span else (until.date(), until.date())
-    if calendar is None or not (calendar.covers(first) and calendar.covers(last)):
-        calendar = _calendar(settings, first, last)
-    findings = run_snapshot(pack, snapshot, calendar, until)
-    _print(findings, output)
+    covering = [c for c in calendars if c is not None and c.covers(first) and c.covers(last)]
+    calendar = covering[0] if covering else _calendar(settings, first, last)
+    _print(run_snapshot(pack, snapshot, calendar, until), output)
+
+
+def _read_database(path: Path) -> tuple[Any, Any]:
+    """A database's canonical rows and its working-day calendar (None when it has none)."""
+    from audit.live.calendar import WorkCalendar
+    from audit.live.feed import read_duckdb
+    from sunlight import db
+
+    con = db.connect(path, read_only=True)
+    try:
+        days = con.execute("SELECT count(*) FROM calendar").fetchone()
+        return read_duckdb(con), (WorkCalendar.from_duckdb(con) if days and days[0] else None)
+    finally:
+        con.close()
 
 
 def _calendar(settings: Settings, first: dt.date, last: dt.date) -> Any:
