@@ -6,6 +6,7 @@ The missing module is simulated in a subprocess by an import hook that refuses `
 
 from __future__ import annotations
 
+import os
 import shutil
 import subprocess
 import sys
@@ -29,7 +30,7 @@ BLOCK = textwrap.dedent("""
 def _run(body: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
     script = BLOCK + textwrap.dedent(body)
     return subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True,
-                          timeout=120, env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin"})
+                          timeout=120, env={"PYTHONPATH": str(ROOT), "PATH": os.environ.get("PATH", "")})
 
 
 @pytest.fixture()
@@ -82,16 +83,31 @@ def test_other_commands_and_imports_still_work(tmp_path: Path) -> None:
     assert "rulesets" in result.stdout and "2030-01-01" in result.stdout
 
 
+def _python313() -> tuple[str, dict[str, str]] | None:
+    """A Python 3.13 interpreter on this machine, if any (through pyenv when it manages one)."""
+    exe = shutil.which("python3.13")
+    if exe is None:
+        return None
+    env = {"PYTHONPATH": str(ROOT), "PATH": os.environ.get("PATH", "")}
+    if shutil.which("pyenv"):
+        found = subprocess.run(["pyenv", "versions", "--bare"], capture_output=True, text=True, timeout=60)
+        versions = [v for v in found.stdout.split() if v.startswith("3.13")]
+        if versions:
+            env["PYENV_VERSION"] = versions[0]
+    return exe, env
+
+
 @pytest.mark.skipif(shutil.which("python3.13") is None, reason="no Python 3.13 interpreter here")
 def test_a_real_python_313_gets_the_message(tmp_path: Path) -> None:
     """``audit.live`` needs only the standard library to explain itself, so a bare 3.13 can run it."""
+    found = _python313()
+    assert found is not None
+    exe, env = found
     script = ("from audit.live import require_durable\n"
               "from sunlight.errors import LiveEngineUnavailable\n"
               "try:\n    require_durable()\nexcept LiveEngineUnavailable as exc:\n"
               "    print(exc.exit_code, exc.describe())\n")
-    result = subprocess.run(["python3.13", "-c", script], cwd=tmp_path, capture_output=True, text=True, timeout=120,
-                            env={"PYTHONPATH": str(ROOT), "PATH": "/usr/bin:/bin:/root/.pyenv/shims",
-                                 "PYENV_VERSION": "3.13.0"})
+    result = subprocess.run([exe, "-c", script], cwd=tmp_path, capture_output=True, text=True, timeout=120, env=env)
     if result.returncode != 0 or not result.stdout:
         pytest.skip(f"python3.13 did not run: {result.stderr[:200]}")
     assert result.stdout.startswith("8 ")
