@@ -3,10 +3,11 @@
 A property-based test generates small random districts — service and enforcement cases whose
 histories have supplement notices (repeated, nested, never answered), special procedures,
 extensions, several events at the same minute, decisions on either side of holidays and make-up
-working days, disclosures late or missing or wrong — and checks, as of a random audit time, that
-the batch (each rule compiled to DuckDB SQL and executed) and the live engine (durable_rules,
-the rows replayed in time order with extra clock ticks) give identical findings: same rule,
-subject, occurrence, level, violation code, message, evidence, due date and day counts.
+working days, disclosures late or missing or wrong — and checks, at the middle of its timeline
+and as of a random audit time, that the batch (each rule compiled to DuckDB SQL and executed)
+and the live engine (durable_rules, one engine fed the rows in time order with extra clock ticks,
+read at both times) give identical findings: same rule, subject, occurrence, level, violation
+code, message, evidence, due date and day counts.
 
 The rules are the default pack plus rules that use what the default pack does not: every Declare
 template (with and without ``within``), ``field`` rules over events, disclosures and ``as_of``,
@@ -32,7 +33,7 @@ from audit.exceptions import load_exceptions
 from audit.live.calendar import WorkCalendar
 from audit.live.compare import BatchEngine, differences, live_findings
 from audit.live.engine import LiveEngine
-from audit.live.feed import read_duckdb, replay
+from audit.live.feed import feed, read_duckdb, replay, timeline
 from audit.live.model import Reference
 from audit.live.runner import compile_rules
 from audit.live.store import apply_live
@@ -44,7 +45,7 @@ from sunlight.config import Settings
 from audit.rules.base import RuleBase
 from audit.rules.kinds import Rule
 
-EXAMPLES = 50  # per rule group; each example is a district of 1-8 cases (see ``districts``)
+EXAMPLES = 30  # per rule group; each a district of 1-8 cases, compared at two times (``districts``)
 
 HEADER = {"version": 1, "effective_from": "2025-01-01", "description": "等价性测试用规则", "category": "流程",
           "legal_basis": ["测试"], "rectification": "测试", "detects": ["X_TEST"]}
@@ -230,6 +231,26 @@ def _live(sandbox: rulecheck.Sandbox, calendar: WorkCalendar, as_of: dt.datetime
         return engine.findings()
 
 
+def _live_at(sandbox: rulecheck.Sandbox, calendar: WorkCalendar, times: list[dt.datetime],
+             ticks: list[dt.datetime], pack: Any) -> list[list[dict[str, Any]]]:
+    """One engine fed in time order; its findings as of each of ``times`` (ascending)."""
+    snapshot = read_duckdb(sandbox.con)
+    steps = timeline(snapshot, times[-1], ticks)
+    found: list[list[dict[str, Any]]] = []
+    with LiveEngine(pack, Reference(calendar), partitions=3) as engine:
+        engine.set_reference(items=snapshot.items, officers=snapshot.officers, discretion=snapshot.discretion)
+        done = 0
+        for moment in times:
+            upto = done
+            while upto < len(steps) and steps[upto][0] <= moment:
+                upto += 1
+            feed(engine, steps[done:upto])
+            done = upto
+            engine.tick(moment)
+            found.append(engine.findings())
+    return found
+
+
 class Engines:
     """Both engines for one group of rules, compiled once."""
 
@@ -252,12 +273,16 @@ def test_batch_and_live_agree_on_random_histories(district: dict[str, Any], sand
     sandbox.con.execute("BEGIN TRANSACTION")
     try:
         sandbox.load(_tables(district))
-        batch = engines.batch.findings(sandbox.con, as_of)
-        live = _live(sandbox, calendar, as_of, district["ticks"], engines.live)
+        steps = timeline(read_duckdb(sandbox.con), as_of)
+        middle = steps[len(steps) // 2][0] if steps else as_of
+        times = sorted({t for t in (middle, as_of) if t != dt.datetime.min})
+        batch = [engines.batch.findings(sandbox.con, t) for t in times]
+        live = _live_at(sandbox, calendar, times, district["ticks"], engines.live)
     finally:
         sandbox.con.execute("ROLLBACK")
-    problems = differences(batch, live)
-    assert not problems, "\n".join(problems)
+    for moment, b, lv in zip(times, batch, live, strict=True):
+        problems = differences(b, lv)
+        assert not problems, f"as of {moment}:\n" + "\n".join(problems)
 
 
 def test_the_extra_rules_are_all_live() -> None:

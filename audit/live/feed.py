@@ -185,7 +185,14 @@ def replay(engine: Any, snapshot: Snapshot, until: dt.datetime, *, ticks: Iterab
     """Feed ``snapshot`` through ``engine`` (a :class:`LiveEngine`) as it happened, up to ``until``,
     the clock ticking to each row's time (and to each of ``ticks``)."""
     engine.set_reference(items=snapshot.items, officers=snapshot.officers, discretion=snapshot.discretion)
-    for at, table, row in timeline(snapshot, until, ticks):
+    feed(engine, timeline(snapshot, until, ticks), on_step=on_step)
+    engine.tick(until)
+
+
+def feed(engine: Any, steps: Iterable[tuple[dt.datetime, str, Row]], *,
+         on_step: Callable[[str, Row], None] | None = None) -> None:
+    """Feed timeline entries (see :func:`timeline`) to ``engine``, ticking to each one's time."""
+    for at, table, row in steps:
         if at > engine.clock and at != dt.datetime.min:
             engine.tick(at)
         if table == "ticks":
@@ -198,7 +205,6 @@ def replay(engine: Any, snapshot: Snapshot, until: dt.datetime, *, ticks: Iterab
             engine.add_event(row)
         if on_step is not None:
             on_step(table, row)
-    engine.tick(until)
 
 
 def write_jsonl(snapshot: Snapshot, handle: IO[str], *, tables: Iterable[str] = TABLES) -> int:
