@@ -3,11 +3,14 @@
 For each record type :data:`PIPELINES` lists the steps in order. The runner builds one query:
 the cleaned text of every mapped column (trimmed; full-width digits, letters and punctuation folded
 to ASCII for codes, numbers and times), then one layer per step, then the number of the first
-failing row-level check (``_fail0``); that is materialised. The relational steps run over it and
-keep only the rows that fail, with the number of their first failing check (``_fail``; 0 = the
-row could not be split into columns). Every other row is inserted into the canonical table; the
-failing ones go into ``quarantine`` with the reason, column and hint of their check and their raw
-content as JSON.
+failing row-level check (``_fail0``). Only what the insert and the relational checks need (typed
+values, derived columns, ``_row``, ``_fail0``) is materialised. Each relational step then finds
+just the rows that fail it (a key repeated in the file, a key already loaded, an unknown item or
+case), and those rows and the rows that failed a row-level check become the failures, with the
+number of their first failing check (``_fail``; 0 = the row could not be split into columns).
+Every other row is inserted into the canonical table - events with their ``seq`` within the part;
+the failures go into ``quarantine`` with the reason, column and hint of their check and their raw
+content as JSON (their text columns are computed again, for those rows only).
 
 Every expression here is total (``try_cast``, ``try_strptime``, guarded JSON functions): a bad
 value makes a NULL and a failed check, never an error, because one error would abort the whole
@@ -36,6 +39,9 @@ ASCII = "".join(chr(c) for c in range(0x21, 0x7F)) + " "
 NEEDS_FOLDING = "[\uff01-\uff5e\u3000\u00a0\ufeff]|^[\t\r\n]|[\t\r\n]$"
 NEEDS_TRIMMING = "^[\t\r\n\u3000\u00a0\ufeff]|[\t\r\n\u3000\u00a0\ufeff]$"
 WHITESPACE = " \t\r\n\u3000\u00a0\ufeff"
+# A value that matches neither guard nor this (a leading or trailing space, or empty) comes out of
+# cleaning unchanged.
+NEEDS_ANY = "|^ | $|^$"
 CASE_FAILURES = "_ingest_case_failures"
 TOUCHED = "_ingest_touched"
 
@@ -56,7 +62,8 @@ PIPELINES: dict[str, tuple[Step, ...]] = {
 DERIVED: dict[str, dict[str, str]] = {
     "cases": {"case_id": d("case_id"), "applicant_id_masked": d("applicant_id_masked"),
               "applicant_id_hash": d("applicant_id_hash")},
-    "events": {"event_id": d("event_id"), "case_id": d("case_id"), "seq": "0", "activity": d("activity"),
+    "events": {"event_id": d("event_id"), "case_id": d("case_id"),
+               "seq": f"row_number() OVER (PARTITION BY {d('case_id')} ORDER BY {v('ts')}, _row)", "activity": d("activity"),
                "source_activity": f("activity"), "attrs": d("attrs")},
     "disclosures": {"case_id": d("case_id")},
 }
@@ -82,17 +89,33 @@ def drop_helpers(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f"DROP TABLE IF EXISTS {table}")
 
 
+def fold_sql(column: str, params: Params) -> str:
+    """``column`` with full-width forms and the ideographic space folded to ASCII.
+
+    The same mapping as ``translate(column, FULLWIDTH, ASCII)``, character by character; DuckDB's
+    ``translate`` with a 95-character table costs several microseconds per value.
+    """
+    low, high, space = params.add("\uff01"), params.add("\uff5e"), params.add("\u3000")
+    return (f"array_to_string(list_transform(string_split({column}, ''), lambda ch: CASE WHEN ch >= {low}"
+            f" AND ch <= {high} THEN chr(unicode(ch) - 65248) WHEN ch = {space} THEN ' ' ELSE ch END), '')")
+
+
 def clean_sql(kind: Kind, column: str | None, params: Params) -> str:
-    """Trimmed text (NULL when empty); codes, numbers and times folded from full-width to ASCII."""
+    """Trimmed text (NULL when empty); codes, numbers and times folded from full-width to ASCII.
+
+    One regular expression tells the values that need any work (most need none: they are returned
+    as they are); only those take the full path.
+    """
     if column is None:
         return "NULL::VARCHAR"
     space = params.add(WHITESPACE)
-    if kind in FOLDED:   # translate() and trim(x, chars) are slow: only where they change something
-        slow = f"trim(translate({column}, {params.add(FULLWIDTH)}, {params.add(ASCII)}), {space})"
-        guard = params.add(NEEDS_FOLDING)
+    if kind in FOLDED:   # folding and trim(x, chars) are slow: only where they change something
+        slow = f"trim({fold_sql(column, params)}, {space})"
+        guard = NEEDS_FOLDING
     else:
-        slow, guard = f"trim({column}, {space})", params.add(NEEDS_TRIMMING)
-    return f"nullif(CASE WHEN regexp_matches({column}, {guard}) THEN {slow} ELSE trim({column}) END, '')"
+        slow, guard = f"trim({column}, {space})", NEEDS_TRIMMING
+    full = f"nullif(CASE WHEN regexp_matches({column}, {params.add(guard)}) THEN {slow} ELSE trim({column}) END, '')"
+    return f"CASE WHEN regexp_matches({column}, {params.add(guard + NEEDS_ANY)}) THEN {full} ELSE {column} END"
 
 
 def table_columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
@@ -109,6 +132,7 @@ class PartQuery:
         self.ctx = ctx
         self.steps = PIPELINES[ctx.spec.record]
         self.checks: list[Check] = []
+        self.relational_columns: list[str] = []
 
     def _layer(self, sql: str, step: Step) -> str:
         columns = step.columns(self.ctx)
@@ -137,15 +161,33 @@ class PartQuery:
         return f"SELECT *, CASE WHEN _err IS NOT NULL THEN 0 ELSE {self._first_failing(self.checks, 1)} END AS _fail0 FROM ({sql})"
 
     def relational(self, rows_table: str) -> str:
-        """The relational checks over the materialised row-level result, and ``_fail``."""
-        sql = f"SELECT * FROM {ident(rows_table)}"
+        """The failures: rows that failed a row-level check or fail a relational one, with ``_fail``.
+
+        Every relational step yields only its failing rows (usually none); rows not among them
+        take the step's defaults.
+        """
         relational = [s for s in self.steps if s.RELATIONAL]
-        for step in relational:
-            sql = self._layer(sql, step)
+        selected, joins, found = [], [], ["r._fail0 IS NOT NULL"]
+        for i, step in enumerate(relational):
+            alias = f"_c{i}"
+            joins.append(f"LEFT JOIN ({step.failing(self.ctx, rows_table)}) AS {alias} ON {alias}._row = r._row")
+            for name, default in step.outputs(self.ctx):
+                value = f"{alias}.{ident(name)}"
+                selected.append(f"{value if default is None else f'coalesce({value}, {default})'} AS {ident(name)}")
+            found.append(f"{alias}._row IS NOT NULL")
         later = [c for s in relational for c in s.checks(self.ctx)]
         offset = len(self.checks) + 1
         self.checks = self.checks + later
-        return f"SELECT *, coalesce(_fail0, {self._first_failing(later, offset)}) AS _fail FROM ({sql})"
+        self.relational_columns = [name for step in relational for name, _ in step.outputs(self.ctx)]
+        inner = (f"SELECT r._row, r._fail0{''.join(', ' + c for c in selected)} FROM {ident(rows_table)} AS r"
+                 f" {' '.join(joins)} WHERE {' OR '.join(found)}")
+        return f"SELECT *, coalesce(_fail0, {self._first_failing(later, offset)}) AS _fail FROM ({inner})"
+
+    def failing(self, row_level: str, fails_table: str) -> str:
+        """The failed rows with every column of the row-level query and of the relational steps."""
+        extra = "".join(f", n.{ident(name)}" for name in self.relational_columns)
+        return (f"SELECT x.*{extra}, n._fail FROM (SELECT * FROM ({row_level}) WHERE _row IN"
+                f" (SELECT _row FROM {ident(fails_table)})) AS x JOIN {ident(fails_table)} AS n ON n._row = x._row")
 
     def _stage_col(self, source_column: str) -> str | None:
         name = self.ctx.stage.columns.get(source_column)
@@ -185,11 +227,16 @@ class PartQuery:
         return f"coalesce(s._raw, {obj})"
 
 
+def kept_columns(record: str) -> str:
+    """What the materialised rows keep: the row, its first failing check, typed and derived values."""
+    return "_row, _fail0, COLUMNS('^[vd]_')" + (f", {f('activity')}" if record == "events" else "")
+
+
 def load_part(con: duckdb.DuckDBPyConnection, ctx: Context) -> PartResult:
     """Normalise one staged part and write its rows; return the counts."""
     spec = ctx.spec
     query = PartQuery(con, ctx)
-    vocab = None
+    helpers: list[str] = []
     if spec.record == "events":
         vocab = f"_ingest_vocab_{ctx.stage.table}"
         con.execute(f"CREATE OR REPLACE TEMP TABLE {ident(vocab)} (name VARCHAR, code VARCHAR)")
@@ -197,31 +244,41 @@ def load_part(con: duckdb.DuckDBPyConnection, ctx: Context) -> PartResult:
         if entries:
             con.executemany(f"INSERT INTO {ident(vocab)} VALUES (?, ?)", [list(e) for e in entries])
         ctx.vocabulary_table = vocab
+        helpers.append(vocab)
     rows, fails = f"_ingest_rows_{ctx.stage.table}", f"_ingest_fails_{ctx.stage.table}"
-    run(con, f"CREATE OR REPLACE TEMP TABLE {ident(rows)} AS {query.row_level()}", ctx.params.values)
-    run(con, f"CREATE OR REPLACE TEMP TABLE {ident(fails)} AS SELECT * FROM ({query.relational(rows)})"
-        f" WHERE _fail IS NOT NULL", ctx.params.values)
+    helpers += [rows, fails]
+    row_level = query.row_level()
+    run(con, f"CREATE OR REPLACE TEMP TABLE {ident(rows)} AS SELECT {kept_columns(spec.record)} FROM ({row_level})",
+        ctx.params.values)
+    if spec.record == "events":
+        # Events already in the database whose case this part adds to: the only candidates for
+        # "already loaded", and the cases whose seq must be renumbered after the load.
+        prior = f"_ingest_prior_{ctx.stage.table}"
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {ident(prior)} AS SELECT case_id, event_id, source_file, source_row"
+                    f" FROM events WHERE case_id IN (SELECT {d('case_id')} FROM {ident(rows)} WHERE _fail0 IS NULL)")
+        con.execute(f"INSERT INTO {TOUCHED} SELECT DISTINCT case_id FROM {ident(prior)}")
+        ctx.prior_table = prior
+        helpers.append(prior)
+    run(con, f"CREATE OR REPLACE TEMP TABLE {ident(fails)} AS {query.relational(rows)}", ctx.params.values)
+    counts = first(con, f"SELECT (SELECT count(*) FROM {ident(rows)}), (SELECT count(*) FROM {ident(fails)})")
+    read, failed_rows = (int(counts[0]), int(counts[1])) if counts else (0, 0)
     table = TARGETS[spec.record].table
     columns, values = query.insert(table)
-    run(con, f"INSERT INTO {ident(table)} ({columns}) SELECT {', '.join(values)} FROM {ident(rows)}"
-        f" WHERE _fail0 IS NULL AND _row NOT IN (SELECT _row FROM {ident(fails)})", ctx.params.values)
-    reason, column, hint = query.reason_sql()
-    failed = f"FROM {ident(fails)} n JOIN {ident(ctx.stage.table)} s ON s._row = n._row"
-    if spec.counted:
-        run(
-            con, f"INSERT INTO quarantine (load_id, file_name, row_number, raw, reason, column_name, hint, record)"
-            f" SELECT {ctx.p(ctx.load_id)}, {ctx.p(ctx.file_name)}, n._row, {query.raw_sql()}, {reason}, {column},"
-            f" {hint}, {ctx.p(spec.record)} {failed}", ctx.params.values)
-    if spec.record == "cases":
-        run(con, f"INSERT INTO {CASE_FAILURES} SELECT n.{d('case_id')}, {ctx.p(ctx.file_name)}, n._row, {reason}"
-                 f" {failed} WHERE n.{d('case_id')} IS NOT NULL", ctx.params.values)
-    if spec.record == "events":
-        con.execute(f"INSERT INTO {TOUCHED} SELECT DISTINCT {d('case_id')} FROM {ident(rows)}"
-                    f" WHERE {d('case_id')} IS NOT NULL")
-    counts = first(con, f"SELECT (SELECT count(*) FROM {ident(rows)}), (SELECT count(*) FROM {ident(fails)})")
-    for helper in (rows, fails, vocab):
-        if helper:
-            con.execute(f"DROP TABLE {ident(helper)}")
-    read, failed_rows = (int(counts[0]), int(counts[1])) if counts else (0, 0)
+    passing = "_fail0 IS NULL" + (f" AND _row NOT IN (SELECT _row FROM {ident(fails)})" if failed_rows else "")
+    run(con, f"INSERT INTO {ident(table)} ({columns}) SELECT {', '.join(values)} FROM {ident(rows)} WHERE {passing}",
+        ctx.params.values)
+    if failed_rows:
+        reason, column, hint = query.reason_sql()
+        failed = f"FROM ({query.failing(row_level, fails)}) n JOIN {ident(ctx.stage.table)} s ON s._row = n._row"
+        if spec.counted:
+            run(
+                con, f"INSERT INTO quarantine (load_id, file_name, row_number, raw, reason, column_name, hint, record)"
+                f" SELECT {ctx.p(ctx.load_id)}, {ctx.p(ctx.file_name)}, n._row, {query.raw_sql()}, {reason}, {column},"
+                f" {hint}, {ctx.p(spec.record)} {failed}", ctx.params.values)
+        if spec.record == "cases":
+            run(con, f"INSERT INTO {CASE_FAILURES} SELECT n.{d('case_id')}, {ctx.p(ctx.file_name)}, n._row, {reason}"
+                     f" {failed} WHERE n.{d('case_id')} IS NOT NULL", ctx.params.values)
+    for helper in helpers:
+        con.execute(f"DROP TABLE IF EXISTS {ident(helper)}")
     loaded = read - failed_rows
     return PartResult(read, loaded, read - loaded)

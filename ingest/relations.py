@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from ingest.derived import Joining
 from ingest.fields import TARGETS
 from ingest.sql import ident
-from ingest.steps import Check, Context, Step, d, v
+from ingest.steps import Check, Context, Relational, d, v
+
 
 def key_columns(record: str) -> list[str]:
     """The columns of the record's canonical key in the normalised rows."""
@@ -20,18 +20,29 @@ def key_text(record: str) -> str:
     return " || ' / ' || ".join(f"coalesce({c}::VARCHAR, '')" for c in key_columns(record))
 
 
-class DuplicateInFile(Step):
+def _passing(rows: str) -> str:
+    """The rows that passed every row-level check."""
+    return f"(SELECT * FROM {ident(rows)} WHERE _fail0 IS NULL)"
+
+
+class DuplicateInFile(Relational):
     """A row whose key already appeared on an earlier row of the same file."""
 
-    RELATIONAL: ClassVar[bool] = True
     REASONS: ClassVar[dict[str, str]] = {
         "cases": "办件编号重复：与本文件第 {} 行的办件「{}」相同",
         "events": "重复的过程记录：与本文件第 {} 行相同（同一办件、环节、时间和内容）",
     }
 
-    def columns(self, ctx: Context) -> list[tuple[str, str]]:
-        keys = ", ".join(key_columns(ctx.spec.record))
-        return [("_dup_first", f"CASE WHEN _fail0 IS NULL THEN min(_row) OVER (PARTITION BY {keys}, _fail0 IS NULL) END")]
+    def outputs(self, ctx: Context) -> list[tuple[str, str | None]]:
+        return [("_dup_first", None)]
+
+    def failing(self, ctx: Context, rows: str) -> str:
+        keys = key_columns(ctx.spec.record)
+        repeated = (f"SELECT {', '.join(keys)}, min(_row) AS _first FROM {_passing(rows)} GROUP BY {', '.join(keys)}"
+                    f" HAVING count(*) > 1")
+        on = " AND ".join(f"_p.{k} IS NOT DISTINCT FROM _k.{k}" for k in keys)
+        return (f"SELECT _p._row, _k._first AS _dup_first FROM {_passing(rows)} AS _p JOIN ({repeated}) AS _k ON {on}"
+                f" WHERE _p._row > _k._first")
 
     def checks(self, ctx: Context) -> list[Check]:
         record = ctx.spec.record
@@ -41,21 +52,23 @@ class DuplicateInFile(Step):
         return [Check("_dup_first < _row", f"format({ctx.p(text)}, _dup_first, {key_text(record)})", None, hint)]
 
 
-class AlreadyLoaded(Joining):
-    """A row whose key is already in the database, loaded from another file."""
+class AlreadyLoaded(Relational):
+    """A row whose key is already in the database, loaded from another file.
 
-    RELATIONAL: ClassVar[bool] = True
+    Events are looked up among the events of the part's own cases only (an event's digest covers
+    its case, so an equal event belongs to the same case).
+    """
 
-    alias: ClassVar[str] = "_old"
+    def outputs(self, ctx: Context) -> list[tuple[str, str | None]]:
+        return [("_old_file", None), ("_old_row", None)]
 
-    def joins(self, ctx: Context) -> list[str]:
+    def failing(self, ctx: Context, rows: str) -> str:
         target = TARGETS[ctx.spec.record]
-        on = " AND ".join(f"{self.alias}.{ident(k)} = _l.{col}"
+        existing = ident(ctx.prior_table) if ctx.spec.record == "events" and ctx.prior_table else ident(target.table)
+        on = " AND ".join(f"_old.{ident(k)} = _p.{col}"
                           for k, col in zip(target.key, key_columns(ctx.spec.record), strict=True))
-        return [f"LEFT JOIN {ident(target.table)} AS {self.alias} ON _l._fail0 IS NULL AND {on}"]
-
-    def columns(self, ctx: Context) -> list[tuple[str, str]]:
-        return [("_old_file", f"{self.alias}.source_file"), ("_old_row", f"{self.alias}.source_row")]
+        return (f"SELECT _p._row, _old.source_file AS _old_file, _old.source_row AS _old_row"
+                f" FROM {_passing(rows)} AS _p JOIN {existing} AS _old ON {on}")
 
     def checks(self, ctx: Context) -> list[Check]:
         record = ctx.spec.record
@@ -69,16 +82,15 @@ class AlreadyLoaded(Joining):
         return [Check("_old_file IS NOT NULL", reason, None, hint)]
 
 
-class KnownItem(Joining):
+class KnownItem(Relational):
     """A case whose item code is not in the item catalogue."""
 
-    RELATIONAL: ClassVar[bool] = True
+    def outputs(self, ctx: Context) -> list[tuple[str, str | None]]:
+        return [("_item_found", "true")]
 
-    def joins(self, ctx: Context) -> list[str]:
-        return [f"LEFT JOIN items AS _item ON _item.item_code = _l.{v('item_code')}"]
-
-    def columns(self, ctx: Context) -> list[tuple[str, str]]:
-        return [("_item_found", "_item.item_code IS NOT NULL")]
+    def failing(self, ctx: Context, rows: str) -> str:
+        return (f"SELECT _p._row, false AS _item_found FROM {_passing(rows)} AS _p"
+                f" WHERE NOT EXISTS (SELECT 1 FROM items AS _item WHERE _item.item_code = _p.{v('item_code')})")
 
     def checks(self, ctx: Context) -> list[Check]:
         return [Check("NOT _item_found", f"format({ctx.p('事项编码「{}」不在事项目录中')}, {v('item_code')})",
@@ -86,22 +98,24 @@ class KnownItem(Joining):
                       "先载入含该事项的事项目录（基础数据 items），或核对事项编码；用户映射可在 reference.items 中给出事项")]
 
 
-class KnownCase(Joining):
+class KnownCase(Relational):
     """An event whose case is neither in this load nor in the database."""
 
-    RELATIONAL: ClassVar[bool] = True
+    def outputs(self, ctx: Context) -> list[tuple[str, str | None]]:
+        return [("_case_found", "true"), ("_cf_file", None), ("_cf_row", None), ("_cf_reason", None)]
 
-    def joins(self, ctx: Context) -> list[str]:
-        return [
-            f"LEFT JOIN cases AS _case ON _case.case_id = _l.{d('case_id')}",
-            f"LEFT JOIN (SELECT case_id, any_value(file_name) AS file_name, any_value(row_number) AS row_number,"
+    def failing(self, ctx: Context, rows: str) -> str:
+        case = d("case_id")
+        unknown = (f"SELECT _u.c FROM (SELECT DISTINCT {case} AS c FROM {_passing(rows)}) AS _u"
+                   f" WHERE NOT EXISTS (SELECT 1 FROM cases AS _case WHERE _case.case_id = _u.c)")
+        return (
+            f"SELECT _p._row, false AS _case_found, _cf.file_name AS _cf_file, _cf.row_number AS _cf_row,"
+            f" _cf.reason AS _cf_reason FROM {_passing(rows)} AS _p"
+            f" JOIN ({unknown}) AS _m ON _m.c IS NOT DISTINCT FROM _p.{case}"
+            f" LEFT JOIN (SELECT case_id, any_value(file_name) AS file_name, any_value(row_number) AS row_number,"
             f" any_value(reason) AS reason FROM _ingest_case_failures GROUP BY case_id) AS _cf"
-            f" ON _cf.case_id = _l.{d('case_id')}",
-        ]
-
-    def columns(self, ctx: Context) -> list[tuple[str, str]]:
-        return [("_case_found", "_case.case_id IS NOT NULL"), ("_cf_file", "_cf.file_name"),
-                ("_cf_row", "_cf.row_number"), ("_cf_reason", "_cf.reason")]
+            f" ON _cf.case_id = _p.{case}"
+        )
 
     def checks(self, ctx: Context) -> list[Check]:
         failed = ctx.p("所属办件「{}」未载入：{}（{} 第 {} 行）")

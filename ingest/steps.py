@@ -5,7 +5,8 @@ Every step reads the columns of the steps before it. Column names: ``f_<field>``
 cleaned text, ``m_<field>`` its text after the mapping's value map, ``v_<field>`` its typed value,
 ``d_<name>`` a derived column. A :class:`Check` is true for a row that must be quarantined; the
 first failing check (in pipeline order) gives the row's reason. Relational steps (duplicates,
-unknown references) run after every row-level check, on the rows that passed them.
+unknown references, :class:`Relational`) run after every row-level check, on the rows that passed
+them.
 """
 
 from __future__ import annotations
@@ -54,6 +55,7 @@ class Context:
     load_id: int
     file_name: str
     vocabulary_table: str | None = None
+    prior_table: str | None = None         # events: the events already loaded of the part's cases
     text_of: dict[str, str] = field(default_factory=dict)   # field -> its current text column
 
     def text(self, name: str) -> str:
@@ -77,6 +79,23 @@ class Step:
 
     def checks(self, ctx: Context) -> list[Check]:
         return []
+
+
+class Relational(Step):
+    """A check against other rows (earlier rows of the file, the database, the reference data).
+
+    It runs over the materialised row-level result, on the rows that passed every row-level check:
+    :meth:`failing` selects ``_row`` and the :meth:`outputs` columns of just the rows that fail it;
+    every other row takes the outputs' defaults (SQL, or None for NULL).
+    """
+
+    RELATIONAL: ClassVar[bool] = True
+
+    def outputs(self, ctx: Context) -> list[tuple[str, str | None]]:
+        return []
+
+    def failing(self, ctx: Context, rows: str) -> str:
+        raise NotImplementedError
 
 
 def _kind(ctx: Context, name: str) -> Kind:

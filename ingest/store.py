@@ -7,7 +7,9 @@ before, and its quarantined rows (outcome ``replaced``).
 
 Sequence numbers: within a case, events are numbered 1.. by local time; events at the same time
 keep source order - the load that brought them, then the file's position in that load, then the
-row in the file. Every case that gained or lost an event in a load is renumbered.
+row in the file. Events get their ``seq`` when they are inserted (numbered within the part that
+brings them); a case that already had events, gains events from more than one part or loses events
+is noted as touched and renumbered as a whole after the load.
 """
 
 from __future__ import annotations
@@ -84,8 +86,19 @@ def record_file(con: duckdb.DuckDBPyConnection, load_id: int, file_no: int, row:
 
 
 def renumber(con: duckdb.DuckDBPyConnection) -> int:
-    """Recompute ``seq`` for every case touched by this load; return how many cases."""
+    """Recompute ``seq`` for every case touched by this load; return how many cases.
+
+    A case is touched when it lost events or gained events while it already had some (from an
+    earlier load or an earlier part of this one); the events of every other case this load brought
+    were numbered when they were inserted.
+    """
+    con.execute(f"CREATE TEMP TABLE IF NOT EXISTS {TOUCHED} (case_id VARCHAR)")
     con.execute(f"CREATE OR REPLACE TEMP TABLE _ingest_touched_cases AS SELECT DISTINCT case_id FROM {TOUCHED}")
+    row = first(con, "SELECT count(*) FROM _ingest_touched_cases")
+    touched = int(row[0]) if row else 0
+    if not touched:
+        con.execute("DROP TABLE _ingest_touched_cases")
+        return 0
     con.execute(
         """UPDATE events SET seq = r.seq
            FROM (SELECT e.event_id,
@@ -96,9 +109,8 @@ def renumber(con: duckdb.DuckDBPyConnection) -> int:
                  LEFT JOIN load_files f ON f.load_id = e.load_id AND f.file_name = e.source_file) AS r
            WHERE events.event_id = r.event_id AND events.seq <> r.seq"""
     )
-    row = first(con, "SELECT count(*) FROM _ingest_touched_cases")
     con.execute("DROP TABLE _ingest_touched_cases")
-    return int(row[0]) if row else 0
+    return touched
 
 
 def date_range(con: duckdb.DuckDBPyConnection, load_id: int) -> tuple[dt.date, dt.date] | None:
