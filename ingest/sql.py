@@ -1,6 +1,7 @@
 """Small helpers for the SQL that ingest generates.
 
-Values always travel as named parameters (``$p1`` ...), collected by :class:`Params`. The only
+Values always travel as named parameters (``$p1`` ...), collected by :class:`Params`, except in a
+view's definition, which cannot take parameters: there they are quoted by :func:`literal`. The only
 names that appear in SQL text are identifiers, and those are quoted by sqlglot (:func:`ident`) -
 column names of source files included, so a header such as ``a"; DROP`` stays a harmless name.
 """
@@ -37,6 +38,21 @@ class Params:
         if clash:
             raise ValueError(f"parameter names used twice: {sorted(clash)}")
         self.values.update(other.values)
+
+
+def literal(value: Any) -> str:
+    """A SQL literal, for statements that cannot take parameters (a view's definition)."""
+    if value is None:
+        return "NULL"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, str):
+        return "'" + value.replace("'", "''") + "'"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(literal(x) for x in value) + "]"
+    raise TypeError(f"no SQL literal for {type(value).__name__}")
 
 
 def join(parts: Iterable[str], sep: str = ",\n    ") -> str:

@@ -11,10 +11,16 @@ A reader turns one source file into *stages*: temporary tables on the main conne
   from their columns when they are quarantined;
 - ``c1`` ... ``cN`` VARCHAR - the source columns, as text.
 
-Reading happens on a private in-memory DuckDB connection (:class:`Stager.side`): DuckDB aborts a
+Nothing that can fail on a damaged file ever runs on the main connection: DuckDB aborts a
 transaction on the first error, and the main connection runs the whole ingest call in one
-transaction, so nothing that can fail on a damaged file ever runs there. A staged table reaches
-the main connection as Arrow, which cannot fail half-way.
+transaction. CSV and JSON lines files are therefore first read in full on a private in-memory
+DuckDB connection (:meth:`Stager.side`) with exactly the options the main connection will use;
+once that read succeeded, the stage is a temporary *view* on the main connection that reads the
+file itself (the rows are numbered in file order by ``row_number() OVER ()``, which DuckDB computes
+in one ordered stream), so the rows are not copied before they are normalised. Python-built rows
+(xlsx, XES, inline reference rows) are complete Arrow batches before they reach the main
+connection, and Parquet arrives as Arrow from a table on the side connection; neither can fail
+half-way.
 """
 
 from __future__ import annotations
@@ -53,6 +59,7 @@ class Stager:
         self._side: duckdb.DuckDBPyConnection | None = None
         self._tmp = tempfile.TemporaryDirectory(prefix="sunlight-ingest-")
         self._names = itertools.count(1)
+        self._views: dict[str, list[str]] = {}     # view -> helper tables it reads
 
     @property
     def tmpdir(self) -> Path:
@@ -81,6 +88,11 @@ class Stager:
             self._side = None
 
     def close(self) -> None:
+        for view in list(self._views):
+            try:
+                self.drop(view)
+            except duckdb.Error:     # the caller's transaction has failed; it is rolled back anyway
+                break
         if self._side is not None:
             self._side.close()
             self._side = None
@@ -112,7 +124,22 @@ class Stager:
         finally:
             self.con.unregister(view)
 
+    def view(self, query: str, helpers: Iterable[str] = ()) -> str:
+        """A main-connection temp view of ``query`` (which holds no parameters: see ``literal``).
+
+        ``helpers`` are main-connection temp tables the view reads; they are dropped with it.
+        """
+        name = self.name("stage")
+        self.con.execute(f"CREATE TEMP VIEW {ident(name)} AS {query}")
+        self._views[name] = list(helpers)
+        return name
+
     def drop(self, table: str) -> None:
+        if table in self._views:
+            self.con.execute(f"DROP VIEW IF EXISTS {ident(table)}")
+            for helper in self._views.pop(table):
+                self.con.execute(f"DROP TABLE IF EXISTS {ident(helper)}")
+            return
         self.con.execute(f"DROP TABLE IF EXISTS {ident(table)}")
 
 

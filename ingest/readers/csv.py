@@ -2,10 +2,13 @@
 
 GBK and GB18030 files are first transcoded to UTF-8 in a streaming pass (Python's gb18030 codec,
 which also reads every GBK byte sequence); bytes that do not decode become U+FFFD and their rows
-are quarantined. Rows DuckDB cannot split (too few or too many columns, an unterminated quote at
-the end of a truncated file, invalid UTF-8) are taken from its rejects table and staged with a
-reason. Row numbers count data records after the header; a rejected record's number is its line
-number minus one, exact unless a quoted value spanning lines comes before it.
+are quarantined. The file is read in full on the side connection first, which refuses a file
+DuckDB cannot read and collects the rows it cannot split (too few or too many columns, an
+unterminated quote at the end of a truncated file, invalid UTF-8) from its rejects table; those
+are staged with a reason. The stage itself is a view on the main connection that reads the file
+with the same options, skipping the rejected rows. Row numbers count data records after the
+header; a rejected record's number is its line number minus one, exact unless a quoted value
+spanning lines comes before it.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ import duckdb
 from ingest.mapping import FileEntry, LogEntry, _TableEntry
 from ingest.readers.base import Stage, Stager
 from ingest.sources import HEAD_BYTES, SourceFile
-from ingest.sql import Params, first, ident
+from ingest.sql import first, ident, literal
 
 TRANSCODED = {"gbk": "gb18030", "gb18030": "gb18030"}
 FIX_HINT = "修正或重新导出该文件后再次载入（同名文件会替换上次载入的内容）"
@@ -79,11 +82,19 @@ def _reject_raw(header: list[str], line: str, delimiter: str) -> str:
     return json.dumps(raw, ensure_ascii=False)
 
 
-def _gap_table(side: duckdb.DuckDBPyConnection, name: str, rejected_rows: list[int]) -> None:
+def _gap_table(con: duckdb.DuckDBPyConnection, name: str, rejected_rows: list[int]) -> None:
     """Table of d_j - j for the rejected data rows d_1 < d_2 < ...: the k-th good row is number
     k + count(gaps < k) (rows not rejected keep their place between the rejected ones)."""
-    side.execute(f"CREATE TABLE {ident(name)} (gap BIGINT)")
-    side.executemany(f"INSERT INTO {ident(name)} VALUES (?)", [[d - j] for j, d in enumerate(rejected_rows, 1)])
+    con.execute(f"CREATE TEMP TABLE {ident(name)} (gap BIGINT)")
+    con.executemany(f"INSERT INTO {ident(name)} VALUES (?)", [[d - j] for j, d in enumerate(rejected_rows, 1)])
+
+
+def read_options(path: Path, delimiter: str, names: list[str]) -> str:
+    """The arguments of ``read_csv`` for a staged file (literals: they end up in a view)."""
+    columns = "{" + ", ".join(f"{literal(n)}: 'VARCHAR'" for n in names) + "}"
+    return (f"{literal(str(path))}, header = true, delim = {literal(delimiter)}, quote = '\"', escape = '\"',"
+            f" columns = {columns}, auto_detect = false, strict_mode = true, max_line_size = 16777216,"
+            f" encoding = 'utf-8'")
 
 
 class CsvReader:
@@ -100,17 +111,13 @@ class CsvReader:
         if entry.encoding in TRANSCODED:
             path, bad_bytes = transcode(source, entry.encoding, stager.tmpdir)
         side = stager.side()
-        raw, rejects, scan, gaps, bad_rows = (stager.name(k) for k in ("raw", "rejects", "scan", "gaps", "bad"))
+        rejects, scan, gaps, bad_rows = (stager.name(k) for k in ("rejects", "scan", "gaps", "bad"))
         names = [f"c{i}" for i in range(1, len(header) + 1)]
-        columns = "{" + ", ".join(f"'{n}': 'VARCHAR'" for n in names) + "}"
+        options = read_options(path, entry.delimiter, names)
+        counted = ", ".join(f"count({ident(n)})" for n in names)   # every column is parsed and checked
         try:
-            side.execute(
-                f"CREATE TABLE {ident(raw)} AS SELECT * FROM read_csv($path, header = true, delim = $delim,"
-                f" quote = '\"', escape = '\"', columns = {columns}, auto_detect = false, strict_mode = true,"
-                f" store_rejects = true, rejects_table = '{rejects}', rejects_scan = '{scan}',"
-                f" max_line_size = 16777216, encoding = 'utf-8')",
-                {"path": str(path), "delim": entry.delimiter},
-            )
+            count = first(side, f"SELECT count(*), {counted} FROM read_csv({options}, store_rejects = true,"
+                                f" rejects_table = '{rejects}', rejects_scan = '{scan}')")
         except duckdb.Error as exc:
             detail = str(exc).splitlines()[0]
             raise source.refuse(f"无法读取 CSV 文件：{detail}", FIX_HINT) from None
@@ -118,38 +125,41 @@ class CsvReader:
             f"SELECT line, any_value(error_type ORDER BY column_idx), any_value(csv_line ORDER BY column_idx)"
             f" FROM {ident(rejects)} GROUP BY line ORDER BY line"
         ).fetchall()
+        stager.reset_side()
         reject_rows: list[tuple[int, str, str, str]] = []
         for line, error_type, csv_line in found:
             found_count = len(next(csv.reader(io.StringIO(csv_line or ""), delimiter=entry.delimiter), []))
             reason = REJECT_REASONS.get(str(error_type), f"行格式错误（{error_type}）").format(
                 expected=len(header), found=found_count)
             reject_rows.append((int(line) - 1, reason, FIX_HINT, _reject_raw(header, csv_line or "", entry.delimiter)))
-        row_expr = "rowid + 1"
+        main = stager.con
+        row_expr = "_k"
+        helpers: list[str] = []
         if reject_rows:
-            _gap_table(side, gaps, [r[0] for r in reject_rows])
-            row_expr = f"rowid + 1 + (SELECT count(*) FROM {ident(gaps)} g WHERE g.gap < r.rowid + 1)"
-        params = Params()
+            _gap_table(main, gaps, [r[0] for r in reject_rows])
+            helpers.append(gaps)
+            row_expr = f"_k + (SELECT count(*) FROM {ident(gaps)} g WHERE g.gap < r._k)"
         err = "NULL::VARCHAR"
         if bad_bytes:
-            bad = params.add("\ufffd")
-            test = " OR ".join(f"contains(coalesce({ident(n)}, ''), {bad})" for n in names) or "false"
-            err = f"CASE WHEN {test} THEN {params.add('编码错误：含有无法按 ' + entry.encoding.upper() + ' 解码的字节')} END"
-        hint = f"CASE WHEN _err IS NOT NULL THEN {params.add('核对导出文件的编码与映射中的 encoding 是否一致')} END"
+            test = " OR ".join(f"contains(coalesce({ident(n)}, ''), {literal(chr(0xFFFD))})" for n in names) or "false"
+            err = f"CASE WHEN {test} THEN {literal('编码错误：含有无法按 ' + entry.encoding.upper() + ' 解码的字节')} END"
+        hint = f"CASE WHEN _err IS NOT NULL THEN {literal('核对导出文件的编码与映射中的 encoding 是否一致')} END"
         cols = ", ".join(ident(n) for n in names)
-        body = f"SELECT {row_expr} AS _row, {err} AS _err, NULL::VARCHAR AS _raw, {cols} FROM {ident(raw)} r"
+        # ignore_errors skips exactly the rows the side read put into its rejects table
+        body = (f"SELECT {row_expr} AS _row, {err} AS _err, NULL::VARCHAR AS _raw, {cols}"
+                f" FROM (SELECT row_number() OVER () AS _k, * FROM read_csv({options}, ignore_errors = true)) r")
         query = f"SELECT _row, _err, {hint} AS _hint, _raw, {cols} FROM ({body})"
         if reject_rows:
-            side.execute(f"CREATE TABLE {ident(bad_rows)} (_row BIGINT, _err VARCHAR, _hint VARCHAR, _raw VARCHAR)")
-            side.executemany(f"INSERT INTO {ident(bad_rows)} VALUES (?, ?, ?, ?)", reject_rows)
+            main.execute(f"CREATE TEMP TABLE {ident(bad_rows)} (_row BIGINT, _err VARCHAR, _hint VARCHAR, _raw VARCHAR)")
+            main.executemany(f"INSERT INTO {ident(bad_rows)} VALUES (?, ?, ?, ?)", reject_rows)
+            helpers.append(bad_rows)
             nulls = ", ".join(f"NULL::VARCHAR AS {ident(n)}" for n in names)
             query += f" UNION ALL SELECT _row, _err, _hint, _raw, {nulls} FROM {ident(bad_rows)}"
-        table = stager.transfer(query, params.values)
-        count = first(side, f"SELECT count(*) FROM {ident(raw)}")
+        table = stager.view(query, helpers)
         rows = int(count[0] if count else 0) + len(reject_rows)
         notes = [f"{len(reject_rows)} 行无法按列拆分"] if reject_rows else []
         if bad_bytes:
             notes.append(f"{bad_bytes} 处字节无法按 {entry.encoding.upper()} 解码")
-        stager.reset_side()
         return {"": Stage(table, _first_columns(header, names), rows, notes=notes)}
 
 

@@ -4,7 +4,9 @@ Lines are read as text by ``read_csv`` (a JSON line cannot contain a raw control
 unit separator never splits one), then each object's keys are extracted with
 ``json_extract_string`` in one pass. Nested values (arrays, objects) arrive as JSON text. The row
 number is the line number; blank lines are not rows. A line that is not a JSON object is staged
-with a reason.
+with a reason. The lines are read in full on the side connection first (a file DuckDB cannot read
+as lines - invalid UTF-8, a line over 16 MB - is refused there); the stage is a view on the main
+connection that reads and extracts them with the same options.
 """
 
 from __future__ import annotations
@@ -18,9 +20,11 @@ import duckdb
 from ingest.mapping import FileEntry, LogEntry, _TableEntry
 from ingest.readers.base import Stage, Stager
 from ingest.sources import HEAD_BYTES, SourceFile
-from ingest.sql import Params, first, ident
+from ingest.sql import first, ident, literal
 
 SAMPLE_LINES = 200
+# A line that is a row: not blank (a byte-order mark opening the file does not count).
+NOT_BLANK = "line IS NOT NULL AND trim(CASE WHEN _k = 1 THEN ltrim(line, chr(65279)) ELSE line END) <> ''"
 FIX_HINT = "修正或重新导出该文件后再次载入（同名文件会替换上次载入的内容）"
 
 
@@ -57,45 +61,36 @@ class JsonLinesReader:
     def stage(self, source: SourceFile, entry: FileEntry, stager: Stager) -> dict[str, Stage]:
         assert isinstance(entry, _TableEntry | LogEntry)
         wanted = entry.source_columns()
-        side = stager.side()
-        lines, extracted = stager.name("lines"), stager.name("json")
+        options = (f"{literal(str(source.path))}, header = false, delim = {literal(chr(0x1F))}, quote = '', escape = '',"
+                   f" columns = {{'line': 'VARCHAR'}}, auto_detect = false, strict_mode = true,"
+                   f" max_line_size = 16777216, encoding = 'utf-8'")
         try:
-            side.execute(
-                f"CREATE TABLE {ident(lines)} AS SELECT * FROM read_csv($path, header = false, delim = $delim,"
-                f" quote = '', escape = '', columns = {{'line': 'VARCHAR'}}, auto_detect = false,"
-                f" strict_mode = true, max_line_size = 16777216, encoding = 'utf-8')",
-                {"path": str(source.path), "delim": "\x1f"},
-            )
+            count = first(stager.side(), f"SELECT count(*) FROM (SELECT row_number() OVER () AS _k, line"
+                                         f" FROM read_csv({options})) WHERE {NOT_BLANK}")
         except duckdb.Error as exc:
             detail = str(exc).splitlines()[0]
             raise source.refuse(f"无法按行读取 JSON lines 文件：{detail}", FIX_HINT) from None
-        params = Params()
-        paths = params.add([json_path(k) for k in wanted])
-        not_json, not_object = params.add("不是有效的 JSON（该行可能被截断）"), params.add("不是 JSON 对象")
-        raw_key = params.add("原始行")
+        finally:
+            stager.reset_side()
+        paths = literal([json_path(k) for k in wanted])
+        not_json, not_object = literal("不是有效的 JSON（该行可能被截断）"), literal("不是 JSON 对象")
         cols = ", ".join(f"j[{i}] AS {ident(f'c{i}')}" for i in range(1, len(wanted) + 1))
-        side.execute(
-            f"""CREATE TABLE {ident(extracted)} AS
+        # try(json_type(l)) is NULL exactly when json_valid(l) is false: one parse instead of two
+        query = f"""
             SELECT _row,
-                   CASE WHEN NOT ok THEN {not_json} WHEN NOT obj THEN {not_object} END AS _err,
-                   CASE WHEN NOT (ok AND obj) THEN {params.add(FIX_HINT)} END AS _hint,
-                   CASE WHEN NOT (ok AND obj) THEN json_object({raw_key}, l)::VARCHAR END AS _raw
+                   CASE WHEN jt IS NULL THEN {not_json} WHEN jt <> 'OBJECT' THEN {not_object} END AS _err,
+                   CASE WHEN jt IS DISTINCT FROM 'OBJECT' THEN {literal(FIX_HINT)} END AS _hint,
+                   CASE WHEN jt IS DISTINCT FROM 'OBJECT' THEN json_object({literal("原始行")}, l)::VARCHAR END AS _raw
                    {', ' + cols if cols else ''}
             FROM (
-                SELECT _row, l, ok, obj, CASE WHEN ok AND obj THEN json_extract_string(l, {paths}) END AS j
+                SELECT _row, l, jt, CASE WHEN jt = 'OBJECT' THEN json_extract_string(l, {paths}) END AS j
                 FROM (
-                    SELECT _row, l, json_valid(l) AS ok,
-                           CASE WHEN json_valid(l) THEN json_type(l) = 'OBJECT' ELSE false END AS obj
-                    FROM (SELECT rowid + 1 AS _row,
-                                 CASE WHEN rowid = 0 THEN ltrim(line, chr(65279)) ELSE line END AS l
-                          FROM {ident(lines)})
-                    WHERE l IS NOT NULL AND trim(l) <> ''
+                    SELECT _row, l, try(json_type(l)) AS jt
+                    FROM (SELECT _k AS _row, CASE WHEN _k = 1 THEN ltrim(line, chr(65279)) ELSE line END AS l
+                          FROM (SELECT row_number() OVER () AS _k, line FROM read_csv({options}))
+                          WHERE {NOT_BLANK})
                 )
-            )""",
-            params.values,
-        )
+            )"""
         names = [f"c{i}" for i in range(1, len(wanted) + 1)]
-        table = stager.transfer(f"SELECT * FROM {ident(extracted)}")
-        count = first(side, f"SELECT count(*) FROM {ident(extracted)}")
-        stager.reset_side()
+        table = stager.view(query)
         return {"": Stage(table, dict(zip(wanted, names, strict=True)), int(count[0] if count else 0))}
