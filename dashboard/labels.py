@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from sunlight.vocabulary import ACTIVITIES as CANONICAL_ACTIVITIES
+
 STATES: dict[str, str] = {
     "open": "待处理",
     "acknowledged": "已确认",
@@ -34,30 +36,7 @@ HISTORY_ACTIONS: dict[str, str] = {
     "dismiss": "驳回",
 }
 JOURNAL_STATUS: dict[str, str] = {"pending": "待写入", "applied": "已生效", "failed": "未能生效"}
-ACTIVITIES: dict[str, str] = {
-    "SUBMIT": "申请/收件",
-    "ACCEPT": "受理",
-    "REFUSE": "不予受理",
-    "SUPPLEMENT_NOTICE": "补正告知",
-    "SUPPLEMENT_RECEIVED": "补正接收",
-    "REVIEW": "审查",
-    "SUSPEND": "特别程序开始",
-    "RESUME": "特别程序结束",
-    "EXTEND": "延期",
-    "DECIDE": "决定",
-    "DELIVER": "送达/发证",
-    "CLOSE": "办结",
-    "CHARGE": "收费",
-    "FILE_CASE": "立案",
-    "INVESTIGATE": "调查取证",
-    "NOTIFY": "告知",
-    "HEARING": "听证",
-    "PENALTY_DECISION": "处罚决定",
-    "EXECUTE": "执行",
-    "PUBLISH": "公示",
-    "WITHDRAW": "撤回公示",
-    "REVOKE": "撤销决定",
-}
+ACTIVITIES = CANONICAL_ACTIVITIES
 PLATFORMS: dict[str, str] = {
     "qyzx": "企业服务中心",
     "mszx": "民生服务中心",

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Literal
 
+from sunlight.vocabulary import ACTIVITIES as CANONICAL_ACTIVITIES
+
 Level = Literal["yellow", "red"]
 Category = Literal["时效", "流程", "内容", "公示"]
 CaseKind = Literal["service", "enforcement"]
@@ -19,30 +21,7 @@ UNIT_LABELS: dict[str, str] = {"workday": "个工作日", "day": "日", "month":
 CASE_KIND_LABELS: dict[str, str] = {"service": "服务办件", "enforcement": "执法案件"}
 
 # Canonical activity codes (platform names are mapped onto these at ingest) and their UI labels.
-ACTIVITIES: dict[str, str] = {
-    "SUBMIT": "申请/收件",
-    "ACCEPT": "受理",
-    "REFUSE": "不予受理",
-    "SUPPLEMENT_NOTICE": "补正告知",
-    "SUPPLEMENT_RECEIVED": "补正接收",
-    "REVIEW": "审查",
-    "SUSPEND": "特别程序开始",
-    "RESUME": "特别程序结束",
-    "EXTEND": "延期",
-    "DECIDE": "决定",
-    "DELIVER": "送达/发证",
-    "CLOSE": "办结",
-    "CHARGE": "收费",
-    "FILE_CASE": "立案",
-    "INVESTIGATE": "调查取证",
-    "NOTIFY": "告知",
-    "HEARING": "听证",
-    "PENALTY_DECISION": "处罚决定",
-    "EXECUTE": "执行",
-    "PUBLISH": "公示",
-    "WITHDRAW": "撤回公示",
-    "REVOKE": "撤销决定",
-}
+ACTIVITIES = CANONICAL_ACTIVITIES
 ANY_ACTIVITY = "*"
 
 
