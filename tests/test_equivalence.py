@@ -45,7 +45,7 @@ from sunlight.config import Settings
 from audit.rules.base import RuleBase
 from audit.rules.kinds import Rule
 
-EXAMPLES = 30  # per rule group; each a district of 1-8 cases, compared at two times (``districts``)
+EXAMPLES = 40  # per rule group; each a district of 1-8 cases, compared at two times (``districts``)
 
 HEADER = {"version": 1, "effective_from": "2025-01-01", "description": "等价性测试用规则", "category": "流程",
           "legal_basis": ["测试"], "rectification": "测试", "detects": ["X_TEST"]}
