@@ -98,4 +98,5 @@ class EventDigest(Step):
             if col in present else "NULL::VARCHAR"
             for col in self.CONTENT
         )
-        return [("d_event_id", f"md5(to_json([{parts}])::VARCHAR)")]
+        # json_array(...) writes the same text as to_json([...]) without building a list first
+        return [("d_event_id", f"md5(json_array({parts})::VARCHAR)")]

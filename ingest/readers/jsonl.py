@@ -24,7 +24,9 @@ from ingest.sql import first, ident, literal
 
 SAMPLE_LINES = 200
 # A line that is a row: not blank (a byte-order mark opening the file does not count).
-NOT_BLANK = "line IS NOT NULL AND trim(CASE WHEN _k = 1 THEN ltrim(line, chr(65279)) ELSE line END) <> ''"
+OBJECT_START = r"^[ \t\r\n]*\{"     # a valid JSON text that is an object
+NOT_BLANK = ("line IS NOT NULL AND (starts_with(line, '{') OR"
+             " trim(CASE WHEN _k = 1 THEN ltrim(line, chr(65279)) ELSE line END) <> '')")
 FIX_HINT = "修正或重新导出该文件后再次载入（同名文件会替换上次载入的内容）"
 
 
@@ -72,20 +74,23 @@ class JsonLinesReader:
             raise source.refuse(f"无法按行读取 JSON lines 文件：{detail}", FIX_HINT) from None
         finally:
             stager.reset_side()
-        paths = literal([json_path(k) for k in wanted])
+        # json_extract_string of a list of paths is a (non-NULL) list for every valid line
+        parsed = (f"try(json_extract_string(l, {literal([json_path(k) for k in wanted])}))" if wanted
+                  else "CASE WHEN json_valid(l) THEN []::VARCHAR[] END")
         not_json, not_object = literal("不是有效的 JSON（该行可能被截断）"), literal("不是 JSON 对象")
-        cols = ", ".join(f"j[{i}] AS {ident(f'c{i}')}" for i in range(1, len(wanted) + 1))
-        # try(json_type(l)) is NULL exactly when json_valid(l) is false: one parse instead of two
+        # One parse per line: try() makes the extraction NULL exactly where the line is not valid JSON
+        # (where json_valid is false), and a valid line is an object when it opens with "{".
         query = f"""
             SELECT _row,
-                   CASE WHEN jt IS NULL THEN {not_json} WHEN jt <> 'OBJECT' THEN {not_object} END AS _err,
-                   CASE WHEN jt IS DISTINCT FROM 'OBJECT' THEN {literal(FIX_HINT)} END AS _hint,
-                   CASE WHEN jt IS DISTINCT FROM 'OBJECT' THEN json_object({literal("原始行")}, l)::VARCHAR END AS _raw
-                   {', ' + cols if cols else ''}
+                   CASE WHEN j IS NULL THEN {not_json} WHEN NOT obj THEN {not_object} END AS _err,
+                   CASE WHEN j IS NULL OR NOT obj THEN {literal(FIX_HINT)} END AS _hint,
+                   CASE WHEN j IS NULL OR NOT obj THEN json_object({literal("原始行")}, l)::VARCHAR END AS _raw
+                   {', ' + ', '.join(f"CASE WHEN obj THEN j[{i}] END AS {ident(f'c{i}')}" for i in range(1, len(wanted) + 1))
+                     if wanted else ''}
             FROM (
-                SELECT _row, l, jt, CASE WHEN jt = 'OBJECT' THEN json_extract_string(l, {paths}) END AS j
+                SELECT _row, l, j, j IS NOT NULL AND (starts_with(l, '{{') OR regexp_matches(l, {literal(OBJECT_START)})) AS obj
                 FROM (
-                    SELECT _row, l, try(json_type(l)) AS jt
+                    SELECT _row, l, {parsed} AS j
                     FROM (SELECT _k AS _row, CASE WHEN _k = 1 THEN ltrim(line, chr(65279)) ELSE line END AS l
                           FROM (SELECT row_number() OVER () AS _k, line FROM read_csv({options}))
                           WHERE {NOT_BLANK})
