@@ -234,7 +234,10 @@ class Watcher:
         from ingest.api import ingest_paths
 
         report = ingest_paths(con, files, self.settings)
-        self.say(f"已导入收件箱文件 {len(files)} 个：{getattr(report, 'summary', lambda: '')() or report}")
+        totals = report.totals
+        self.say(f"已导入收件箱文件 {len(files)} 个：读 {totals.read} 行，载入 {totals.loaded} 行，"
+                 f"隔离 {totals.quarantined} 行" + ("（有需要处理的问题，见 sunlight quarantine）"
+                                                   if report.needs_attention else ""))
 
     def _store_rows(self, con: duckdb.DuckDBPyConnection, rows: list[tuple[str, Row]], now: dt.datetime) -> None:
         """Store canonical rows from standard input as one load; an event without ``seq`` gets the
