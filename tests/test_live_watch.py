@@ -85,3 +85,25 @@ def test_the_loop_reads_standard_input_until_it_ends(tmp_path: Path) -> None:
     written = run(watcher, inbox=None, stream=stream, tick=0.05, once=True, stop=threading.Event())
     assert written >= 1 and watcher.engine is None  # closed after use
     assert flags(store) == [("T_PROMISED", "red", "open")]
+
+
+def test_live_writes_wait_while_the_nightly_batch_works_on_a_copy(tmp_path: Path) -> None:
+    from audit import journal
+
+    store = tmp_path / "live.duckdb"
+    settings = Settings()
+    clock = Clock(dt.datetime(2026, 5, 20, 9))
+    watcher = Watcher(store, compile_rules(load_pack(default_rules_dir())), settings, clock=clock)
+    rows = list(read_jsonl([json.dumps(r, ensure_ascii=False) for r in ROWS], timezone=settings.tz))
+    try:
+        assert watcher.cycle(Arrivals(rows=rows[:2]))  # the item and the case
+        work = tmp_path / "live.duckdb.nightly"
+        journal.snapshot(store, work)
+        assert not watcher.cycle(Arrivals(rows=rows[2:]))  # the event waits
+        assert flags(store) == []
+        journal.swap_in(work, store)  # no write behind the batch's back: the swap is accepted
+        clock.at = dt.datetime(2026, 5, 20, 9, 5)
+        assert watcher.cycle(Arrivals())
+        assert flags(store) == [("T_PROMISED", "red", "open")]
+    finally:
+        watcher.close()

@@ -115,6 +115,8 @@ class Watcher:
         self.calendar_span: tuple[dt.date, dt.date] | None = None
         self.cycles = 0
         self.applied_on: dt.date | None = None
+        self.held = Arrivals()
+        self.waiting = False
         self.exceptions = load_exceptions(settings.exceptions_dir or default_exceptions_dir(),
                                           {live.rule_id for live in pack.rules} | {r for r, _ in pack.not_covered})
 
@@ -127,8 +129,24 @@ class Watcher:
     # --- one cycle -----------------------------------------------------------------------------
 
     def cycle(self, arrivals: Arrivals) -> bool:
-        """Take in ``arrivals``, tick to now and write the findings if they changed; True if written."""
+        """Take in ``arrivals``, tick to now and write the findings if they changed; True if written.
+
+        While the nightly batch works on a copy of the database (its journal says a snapshot is
+        open), nothing is written: a write would make the batch refuse to swap its copy in.
+        Arrivals wait, and once the copy has replaced the database the engine is rebuilt from it.
+        """
         now = self.clock()
+        self.held.files += arrivals.files
+        self.held.rows += arrivals.rows
+        if journal.Journal(self.db_path).get_meta("snapshot_open"):
+            if not self.waiting:
+                self.say("夜间批量审计正在进行，实时写入暂停 / the nightly batch is running: live writes wait")
+            self.waiting = True
+            return False
+        if self.waiting:
+            self.waiting = False
+            self.close()  # the database was replaced by the nightly copy: start again from it
+        arrivals, self.held = self.held, Arrivals()
         if self.engine is not None and not arrivals and not self._due(now):
             return False
         with journal.writer_lock(self.db_path):
@@ -140,6 +158,7 @@ class Watcher:
             except BaseException:
                 con.execute("ROLLBACK")
                 self.close()
+                self.held = arrivals  # keep what arrived for the next cycle
                 raise
             finally:
                 con.close()
