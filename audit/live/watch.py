@@ -12,8 +12,11 @@ case), writes the findings as a ``live`` run, and then loops. Each cycle:
 
 The database is opened only for a cycle's transaction, under the cooperating writers' lock
 (:func:`audit.journal.writer_lock`), so the dashboard and inspectors' actions keep working between
-cycles. A cycle whose transaction fails is rolled back and the engine is rebuilt from the
-database on the next one; nothing half-applied remains.
+cycles. While the nightly batch works on a copy (its journal says a snapshot is open) the watcher
+writes nothing and holds what arrives; once the copy is swapped in it rebuilds its engine from
+the database. A cycle whose transaction fails is rolled back and the engine is rebuilt from the
+database on the next one; nothing half-applied remains. Findings are written whenever one
+changed, and at least once a day (rule exceptions expire, the audit time moves on).
 """
 
 from __future__ import annotations
