@@ -153,28 +153,28 @@ def stage_schema(count: int, extra: Iterable[str] = ()) -> pa.Schema:
 
 
 class BatchBuilder:
-    """Collects rows column by column and yields Arrow record batches of ``size`` rows."""
+    """Collects rows and yields Arrow record batches of ``size`` rows (columns built at flush)."""
 
     def __init__(self, schema: pa.Schema, size: int = 50_000) -> None:
         self.schema = schema
         self.size = size
-        self.columns: list[list[Any]] = [[] for _ in schema]
+        self.rows: list[list[Any]] = []
         self.count = 0
 
     def add(self, values: list[Any]) -> pa.RecordBatch | None:
-        for column, value in zip(self.columns, values, strict=True):
-            column.append(value)
+        self.rows.append(values)
         self.count += 1
-        return self.flush() if len(self.columns[0]) >= self.size else None
+        return self.flush() if len(self.rows) >= self.size else None
 
     def flush(self) -> pa.RecordBatch | None:
-        if not self.columns[0]:
+        if not self.rows:
             return None
+        columns = list(zip(*self.rows, strict=True))     # every row has as many values as the schema
         batch = pa.RecordBatch.from_arrays(
-            [pa.array(col, type=f.type) for col, f in zip(self.columns, self.schema, strict=True)],
+            [pa.array(col, type=f.type) for col, f in zip(columns, self.schema, strict=True)],
             schema=self.schema,
         )
-        self.columns = [[] for _ in self.schema]
+        self.rows = []
         return batch
 
 

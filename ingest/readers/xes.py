@@ -62,15 +62,36 @@ def log_attributes(source: SourceFile) -> dict[str, str]:
     return attributes
 
 
-def _attributes(element: Any) -> dict[str, str | None]:
-    return {a.get("key"): a.get("value") for a in element if _local(a.tag) in ATTRIBUTE_TAGS}
+class _Tags:
+    """What an element's tag is (an attribute, an event, neither), looked up once per distinct tag."""
+
+    def __init__(self) -> None:
+        self.kinds: dict[Any, str] = {}
+
+    def kind(self, tag: Any) -> str:
+        found = self.kinds.get(tag)
+        if found is None:
+            local = _local(tag)
+            found = self.kinds[tag] = "attribute" if local in ATTRIBUTE_TAGS else local
+        return found
+
+    def attributes(self, element: Any) -> dict[str | None, str | None]:
+        """The direct attribute children of ``element``: key -> value (a repeated key: the last)."""
+        kinds, kind = self.kinds, self.kind
+        found: dict[str | None, str | None] = {}
+        for child in element:
+            tag = child.tag
+            if (kinds.get(tag) or kind(tag)) == "attribute":
+                found[child.get("key")] = child.get("value")
+        return found
 
 
-def _traces(source: SourceFile) -> Iterator[tuple[dict[str, str | None], list[dict[str, str | None]]]]:
+def _traces(source: SourceFile) -> Iterator[tuple[dict[str | None, str | None], list[dict[str | None, str | None]]]]:
+    tags = _Tags()
     with open_xes(source) as stream:
         for _, trace in _parser(stream, ("end",), "{*}trace"):
-            events = [_attributes(child) for child in trace if _local(child.tag) == "event"]
-            yield _attributes(trace), events
+            events = [tags.attributes(child) for child in trace if (tags.kinds.get(child.tag) or tags.kind(child.tag)) == "event"]
+            yield tags.attributes(trace), events
             trace.clear()
             parent = trace.getparent()
             while trace.getprevious() is not None and parent is not None:

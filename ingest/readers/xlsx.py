@@ -9,12 +9,16 @@ become text: numbers without a trailing ``.0`` when whole, dates and times as IS
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
+from types import NoneType
 from typing import Any, ClassVar
 
+import pyarrow as pa
+import pyarrow.compute as pc
 import python_calamine
 
 from ingest.mapping import FileEntry
-from ingest.readers.base import BatchBuilder, Stage, Stager, drain, stage_schema
+from ingest.readers.base import Stage, Stager, stage_schema
 from ingest.sources import SourceFile
 
 FIX_HINT = "从平台重新导出该工作簿后再载入"
@@ -63,7 +67,7 @@ def sheet_rows(source: SourceFile, sheet: str) -> tuple[list[str], list[tuple[in
         else:
             header = [(cell_text(c) or "").strip() for c in cells[header_at]]
             rows = [(i - header_at, row) for i, row in enumerate(cells[header_at + 1:], header_at + 1)
-                    if any(c not in (None, "") for c in row)]
+                    if row.count("") + row.count(None) < len(row)]       # blank rows are not rows
             source.cache[key] = (header, rows)
     found: tuple[list[str], list[tuple[int, list[Any]]]] = source.cache[key]
     return found
@@ -88,18 +92,31 @@ class XlsxReader:
         header, rows = sheet_rows(source, sheet)
         width = len(header)
         schema = stage_schema(width)
-
-        def values() -> Any:
-            for number, cells in rows:
-                texts = [cell_text(c) for c in cells[:width]]
-                texts += [None] * (width - len(texts))
-                yield [number, None, None, None, *texts]
-
-        batches = list(drain(BatchBuilder(schema), values()))
-        table = stager.from_batches(schema, batches)
+        count = len(rows)
+        cells = list(zip(*(row for _, row in rows)))      # column by column
+        arrays = [pa.array([number for number, _ in rows], pa.int64())]
+        arrays += [pa.nulls(count, pa.string())] * 3      # _err, _hint, _raw
+        arrays += [column_text(cells[i] if i < len(cells) else (None,) * count) for i in range(width)]
+        batch = pa.RecordBatch.from_arrays(arrays, schema=schema)
+        table = stager.from_batches(schema, [batch])
         columns: dict[str, str] = {}
         for i, title in enumerate(header, 1):
             if title:
                 columns.setdefault(title, f"c{i}")
         source.cache.pop(f"sheet:{sheet}", None)
-        return {sheet: Stage(table, columns, len(rows), typed_cells=True)}
+        return {sheet: Stage(table, columns, count, typed_cells=True)}
+
+
+def column_text(values: Sequence[Any]) -> pa.Array:
+    """One column's cells as text (see :func:`cell_text`); a column of strings goes to Arrow whole."""
+    kinds = set(map(type, values))
+    if kinds <= {str, NoneType}:
+        array = pa.array(values, pa.string())
+        if "" in values:
+            array = pc.if_else(pc.equal(array, ""), pa.scalar(None, pa.string()), array)
+        return array
+    if kinds <= {dt.datetime, NoneType}:
+        stamps = pa.array(values, pa.timestamp("us"))
+        if not pc.any(pc.not_equal(pc.microsecond(stamps), 0)).as_py():   # else isoformat shows them
+            return pc.strftime(stamps.cast(pa.timestamp("s")), format="%Y-%m-%d %H:%M:%S")
+    return pa.array([cell_text(v) for v in values], pa.string())
