@@ -95,6 +95,8 @@ def _extra_rules() -> list[RuleBase]:
          "certificate": True},
         {"kind": "document", "id": "X_DOC_TYPE", "title": "文书类型", "require": "document_no",
          "activity": "DECIDE", "document_type": "决定书"},
+        {"kind": "declare", "id": "X_SCOPE_TIMED", "title": "受理一周后", "template": "absence", "a": "REFUSE",
+         "scope": {"when": "case.submitted_at is not None and workdays(case.submitted_at, as_of) > 5"}},
     ]
     return [adapter.validate_python({**HEADER, **spec}) for spec in specs]
 

@@ -49,6 +49,7 @@ class LiveRule:
     triggers: dict[str, dict[str, Any]]
     judge: Judge
     time_dependent: bool = True
+    scope_timed: bool = False  # scope.when reads as_of: the case may enter or leave scope at any tick
 
     @property
     def rule_id(self) -> str:
@@ -175,7 +176,8 @@ class ReteTarget(Target):
         }
         if disclosures:
             triggers[f"{rule.id}|disclosure"] = self._trigger(rule, "disclosure", scope)
-        return LiveRule(rule, triggers, judge, time_dependent=time_dependent)
+        timed_scope = rule.scope.when is not None and _uses_time(rule.scope.when)
+        return LiveRule(rule, triggers, judge, time_dependent=time_dependent or timed_scope, scope_timed=timed_scope)
 
     def _trigger(self, rule: RuleBase, fact: str, conditions: list[Condition]) -> dict[str, Any]:
         pattern = _all_of([{"t": self.FACTS[fact]}, *conditions])

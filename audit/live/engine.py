@@ -218,6 +218,9 @@ class LiveEngine:
         else:
             state.findings.pop(live.rule_id, None)
         recheck = judgement.recheck if (live.time_dependent or starts > self.clock.date()) else None
+        if live.scope_timed:  # its scope reads the audit time: judge again at the next tick
+            later = self.clock + dt.timedelta(microseconds=1)
+            recheck = later if recheck is None else min(recheck, later)
         if upcoming is not None:
             recheck = upcoming if recheck is None else min(recheck, upcoming)
         if recheck is not None:
