@@ -132,6 +132,12 @@ def _print(findings: list[dict[str, Any]], output: str) -> None:
         click.echo(f"{r['rule_id']}\t{subject}\t{r['level']}\t{r['violation_code']}\t{r['message']}")
     reds = sum(1 for r in rows if r["level"] == "red")
     click.echo(f"共 {len(rows)} 条（红牌 {reds}，黄牌 {len(rows) - reds}）", err=True)
+    by_rule: dict[str, dict[str, int]] = {}
+    for r in rows:
+        counts = by_rule.setdefault(r["rule_id"], {"red": 0, "yellow": 0})
+        counts[r["level"]] += 1
+    for rule_id, counts in sorted(by_rule.items()):
+        click.echo(f"  {rule_id}: 红牌 {counts['red']}，黄牌 {counts['yellow']}", err=True)
 
 
 @click.command()
