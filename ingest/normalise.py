@@ -62,8 +62,7 @@ PIPELINES: dict[str, tuple[Step, ...]] = {
 DERIVED: dict[str, dict[str, str]] = {
     "cases": {"case_id": d("case_id"), "applicant_id_masked": d("applicant_id_masked"),
               "applicant_id_hash": d("applicant_id_hash")},
-    "events": {"event_id": d("event_id"), "case_id": d("case_id"),
-               "seq": f"row_number() OVER (PARTITION BY {d('case_id')} ORDER BY {v('ts')}, _row)", "activity": d("activity"),
+    "events": {"event_id": d("event_id"), "case_id": d("case_id"), "seq": "_seq", "activity": d("activity"),
                "source_activity": f("activity"), "attrs": d("attrs")},
     "disclosures": {"case_id": d("case_id")},
 }
@@ -265,7 +264,20 @@ def load_part(con: duckdb.DuckDBPyConnection, ctx: Context) -> PartResult:
     table = TARGETS[spec.record].table
     columns, values = query.insert(table)
     passing = "_fail0 IS NULL" + (f" AND _row NOT IN (SELECT _row FROM {ident(fails)})" if failed_rows else "")
-    run(con, f"INSERT INTO {ident(table)} ({columns}) SELECT {', '.join(values)} FROM {ident(rows)} WHERE {passing}",
+    source = ident(rows)
+    if spec.record == "events":
+        # seq within the part (time order, ties in row order), computed over the few columns it
+        # needs and lined up with the rows by position: a window over the whole rows would carry
+        # every column through its sort.
+        seqs = f"_ingest_seq_{ctx.stage.table}"
+        helpers.append(seqs)
+        case = d("case_id")
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {ident(seqs)} AS SELECT _seq FROM (SELECT rowid AS _rid,"
+                    f" CASE WHEN _pass THEN row_number() OVER (PARTITION BY _pass, hash({case}), {case}"
+                    f" ORDER BY {v('ts')}, _row) END AS _seq FROM (SELECT rowid, _row, {case}, {v('ts')},"
+                    f" {passing} AS _pass FROM {ident(rows)})) ORDER BY _rid")
+        source = f"{ident(rows)} POSITIONAL JOIN {ident(seqs)}"
+    run(con, f"INSERT INTO {ident(table)} ({columns}) SELECT {', '.join(values)} FROM {source} WHERE {passing}",
         ctx.params.values)
     if failed_rows:
         reason, column, hint = query.reason_sql()

@@ -9,6 +9,7 @@ from ingest.readers.base import Stager
 from ingest.readers.jsonl import JsonLinesReader, json_path, read_keys
 from ingest.sources import SourceFile
 from sunlight import db
+from sunlight.errors import IngestError
 
 
 def test_json_paths_quote_keys() -> None:
@@ -39,3 +40,48 @@ def test_lines_keep_their_numbers(tmp_path: Path) -> None:
         (4, "不是 JSON 对象", None, None, None, '{"原始行":"[1, 2]"}'),
         (5, "不是有效的 JSON（该行可能被截断）", None, None, None, '{"原始行":"{\\"apply_no\\": \\"C\\", \\"node\\": \\"acc"}'),
     ]
+
+
+def test_objects_invalid_lines_and_other_json_values(tmp_path: Path) -> None:
+    path = tmp_path / "wsdt_events.jsonl"
+    path.write_text('  {"apply_no": "A", "node": "submit"}\n'
+                    '"just a string"\n'
+                    "42\n"
+                    '{"apply_no": "B", "node": "accept",}\n'
+                    "{not json}\n"
+                    "   \n"
+                    '{"apply_no": "C"} trailing\n', encoding="utf-8")
+    entry = next(e for e in next(m for m in builtin_mappings() if m.platform == "wsdt").files if e.record == "events")
+    con = db.memory()
+    stager = Stager(con)
+    staged = JsonLinesReader().stage(SourceFile(path, 1), entry, stager)[""]
+    node = staged.columns["node"]
+    rows = con.execute(f'SELECT _row, _err, c1, "{node}" FROM "{staged.table}" ORDER BY _row').fetchall()
+    stager.close()
+    assert staged.rows == 6
+    assert rows == [
+        (1, None, "A", "submit"),
+        (2, "不是 JSON 对象", None, None),
+        (3, "不是 JSON 对象", None, None),
+        (4, None, "B", "accept"),
+        (5, "不是有效的 JSON（该行可能被截断）", None, None),
+        (7, "不是有效的 JSON（该行可能被截断）", None, None),
+    ]
+
+
+def test_the_stage_is_read_outside_the_callers_transaction_first(tmp_path: Path) -> None:
+    path = tmp_path / "wsdt_events.jsonl"
+    path.write_bytes(b'{"apply_no": "A"}\n{"apply_no": "\xff\xfe"}\n')   # not UTF-8: DuckDB refuses the file
+    entry = next(e for e in next(m for m in builtin_mappings() if m.platform == "wsdt").files if e.record == "events")
+    con = db.memory()
+    con.execute("BEGIN TRANSACTION")
+    stager = Stager(con)
+    try:
+        JsonLinesReader().stage(SourceFile(path, 1), entry, stager)
+    except IngestError as exc:
+        assert "JSON lines" in exc.message
+    else:
+        raise AssertionError("the file was not refused")
+    assert con.execute("SELECT 1").fetchall() == [(1,)]
+    con.execute("COMMIT")
+    stager.close()
