@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import xlsxwriter
 
-from ingest.readers.xlsx import cell_text, sheet_rows, workbook
+from ingest.readers.xlsx import cell_text, column_text, sheet_rows, workbook
 from ingest.sources import SourceFile
 from sunlight.errors import IngestError
 
@@ -46,3 +46,19 @@ def test_a_damaged_workbook_is_refused(tmp_path: Path) -> None:
     path.write_bytes(b"PK\x03\x04" + b"\x00" * 100)
     with pytest.raises(IngestError, match="Excel 文件已损坏或不完整"):
         workbook(SourceFile(path, 1))
+
+
+COLUMNS = [
+    ["M1", "", None, " M2"],
+    [dt.datetime(2026, 3, 1, 9, 5), "", "2026-03-01 09:05", None, dt.datetime(1, 1, 1), dt.datetime(9999, 12, 31, 23, 59, 59)],
+    [dt.datetime(2026, 3, 1, 9, 5), dt.datetime(2026, 3, 1, 9, 5, 0, 250000), ""],
+    [12.0, "", -0.0, 1e14, 1e15, None],
+    [12.0, 12.5, float("nan"), float("inf"), "免费"],
+    [230108199001011234.0, 3, True, dt.date(2026, 3, 1), dt.time(9, 5), "x", ""],
+    [None, None],
+]
+
+
+@pytest.mark.parametrize("values", COLUMNS, ids=range(len(COLUMNS)))
+def test_a_column_becomes_the_text_of_its_cells(values: list[object]) -> None:
+    assert column_text(values).to_pylist() == [cell_text(v) for v in values]

@@ -25,6 +25,8 @@ half-way.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import itertools
 import tempfile
 from collections.abc import Iterable, Iterator
@@ -142,6 +144,19 @@ class Stager:
             return
         self.con.execute(f"DROP TABLE IF EXISTS {ident(table)}")
 
+
+
+@contextlib.contextmanager
+def paused_gc() -> Iterator[None]:
+    """Python's cyclic garbage collector paused while a reader makes millions of small acyclic
+    objects (cells, attribute dictionaries): every collection on the way would walk all of them."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def stage_schema(count: int, extra: Iterable[str] = ()) -> pa.Schema:

@@ -19,7 +19,7 @@ from lxml import etree
 
 from ingest.mapping import FileEntry, XesEntry
 from ingest.parts import TRACE_PREFIX
-from ingest.readers.base import BatchBuilder, Stage, Stager, stage_schema
+from ingest.readers.base import BatchBuilder, Stage, Stager, paused_gc, stage_schema
 from ingest.sources import SourceFile, open_xes
 
 ATTRIBUTE_TAGS = frozenset({"string", "date", "int", "float", "boolean", "id"})
@@ -116,18 +116,18 @@ class XesReader:
         event_batches: list[pa.RecordBatch] = []
         trace_row = row = 0
         try:
-            for trace_values, trace_events in _traces(source):
-                trace_row += 1
-                batch = traces.add([trace_row, None, None, None, *(trace_values.get(k) for k in trace_keys)])
-                if batch is not None:
-                    trace_batches.append(batch)
-                case_no = trace_values.get(case_no_key)
-                for values in trace_events:
-                    row += 1
-                    batch = events.add([row, None, None, None, trace_row, case_no,
-                                        *(values.get(k) for k in event_keys)])
+            with paused_gc():
+                for trace_values, trace_events in _traces(source):
+                    trace_row += 1
+                    batch = traces.add([trace_row, None, None, None, *map(trace_values.get, trace_keys)])
                     if batch is not None:
-                        event_batches.append(batch)
+                        trace_batches.append(batch)
+                    case_no = trace_values.get(case_no_key)
+                    for values in trace_events:
+                        row += 1
+                        batch = events.add([row, None, None, None, trace_row, case_no, *map(values.get, event_keys)])
+                        if batch is not None:
+                            event_batches.append(batch)
         except PARSE_ERRORS as exc:
             raise source.refuse(f"XES 文件不完整或格式错误（读到第 {trace_row} 条轨迹、第 {row} 个事件时）：{exc}",
                                 FIX_HINT) from None

@@ -18,7 +18,7 @@ import pyarrow.compute as pc
 import python_calamine
 
 from ingest.mapping import FileEntry
-from ingest.readers.base import Stage, Stager, stage_schema
+from ingest.readers.base import Stage, Stager, paused_gc, stage_schema
 from ingest.sources import SourceFile
 
 FIX_HINT = "从平台重新导出该工作簿后再载入"
@@ -58,7 +58,8 @@ def sheet_rows(source: SourceFile, sheet: str) -> tuple[list[str], list[tuple[in
     key = f"sheet:{sheet}"
     if key not in source.cache:
         try:
-            cells = workbook(source).get_sheet_by_name(sheet).to_python(skip_empty_area=False)
+            with paused_gc():
+                cells = workbook(source).get_sheet_by_name(sheet).to_python(skip_empty_area=False)
         except Exception as exc:
             raise source.refuse(f"工作表「{sheet}」无法读取：{exc}", FIX_HINT) from None
         header_at = next((i for i, row in enumerate(cells) if any(c not in (None, "") for c in row)), None)
@@ -66,8 +67,10 @@ def sheet_rows(source: SourceFile, sheet: str) -> tuple[list[str], list[tuple[in
             source.cache[key] = ([], [])
         else:
             header = [(cell_text(c) or "").strip() for c in cells[header_at]]
-            rows = [(i - header_at, row) for i, row in enumerate(cells[header_at + 1:], header_at + 1)
-                    if row.count("") + row.count(None) < len(row)]       # blank rows are not rows
+            # blank rows are not rows (most rows show it by their first cell)
+            with paused_gc():
+                rows = [(i - header_at, row) for i, row in enumerate(cells[header_at + 1:], header_at + 1)
+                        if (row and row[0].__class__ is str and row[0]) or row.count("") + row.count(None) < len(row)]
             source.cache[key] = (header, rows)
     found: tuple[list[str], list[tuple[int, list[Any]]]] = source.cache[key]
     return found
@@ -93,10 +96,12 @@ class XlsxReader:
         width = len(header)
         schema = stage_schema(width)
         count = len(rows)
-        cells = list(zip(*(row for _, row in rows)))      # column by column
-        arrays = [pa.array([number for number, _ in rows], pa.int64())]
-        arrays += [pa.nulls(count, pa.string())] * 3      # _err, _hint, _raw
-        arrays += [column_text(cells[i] if i < len(cells) else (None,) * count) for i in range(width)]
+        with paused_gc():
+            cells = list(zip(*(row for _, row in rows)))      # column by column
+            arrays = [pa.array([number for number, _ in rows], pa.int64())]
+            arrays += [pa.nulls(count, pa.string())] * 3      # _err, _hint, _raw
+            arrays += [column_text(cells[i] if i < len(cells) else (None,) * count) for i in range(width)]
+            del cells
         batch = pa.RecordBatch.from_arrays(arrays, schema=schema)
         table = stager.from_batches(schema, [batch])
         columns: dict[str, str] = {}
@@ -108,15 +113,32 @@ class XlsxReader:
 
 
 def column_text(values: Sequence[Any]) -> pa.Array:
-    """One column's cells as text (see :func:`cell_text`); a column of strings goes to Arrow whole."""
+    """One column's cells as text, as :func:`cell_text` makes them, without a Python call per cell
+    for the common cells: strings, whole-second times and whole numbers (an empty cell is '')."""
     kinds = set(map(type, values))
     if kinds <= {str, NoneType}:
         array = pa.array(values, pa.string())
         if "" in values:
             array = pc.if_else(pc.equal(array, ""), pa.scalar(None, pa.string()), array)
         return array
-    if kinds <= {dt.datetime, NoneType}:
-        stamps = pa.array(values, pa.timestamp("us"))
-        if not pc.any(pc.not_equal(pc.microsecond(stamps), 0)).as_py():   # else isoformat shows them
-            return pc.strftime(stamps.cast(pa.timestamp("s")), format="%Y-%m-%d %H:%M:%S")
+    if kinds <= {str, NoneType, dt.datetime, float}:
+        parts = []       # one array per kind of cell, null where the cell is of another kind
+        if str in kinds:
+            parts.append(pa.array([v if v.__class__ is str and v else None for v in values], pa.string()))
+        if dt.datetime in kinds:
+            stamps = pa.array([v if v.__class__ is dt.datetime else None for v in values], pa.timestamp("us"))
+            if pc.any(pc.not_equal(pc.microsecond(stamps), 0)).as_py():    # isoformat shows them
+                return _cell_by_cell(values)
+            parts.append(pc.strftime(stamps.cast(pa.timestamp("s")), format="%Y-%m-%d %H:%M:%S"))
+        if float in kinds:
+            numbers = pa.array([v if v.__class__ is float else None for v in values], pa.float64())
+            whole = pc.and_(pc.equal(numbers, pc.floor(numbers)), pc.less(pc.abs(numbers), 1e15))
+            if pc.all(whole).as_py() is False:                             # repr shows them
+                return _cell_by_cell(values)
+            parts.append(numbers.cast(pa.int64()).cast(pa.string()))
+        return pc.coalesce(*parts) if len(parts) > 1 else parts[0]
+    return _cell_by_cell(values)
+
+
+def _cell_by_cell(values: Sequence[Any]) -> pa.Array:
     return pa.array([cell_text(v) for v in values], pa.string())
