@@ -127,7 +127,7 @@ def column_text(values: Sequence[Any]) -> pa.Array:
             parts.append(pa.array([v if v.__class__ is str and v else None for v in values], pa.string()))
         if dt.datetime in kinds:
             stamps = pa.array([v if v.__class__ is dt.datetime else None for v in values], pa.timestamp("us"))
-            if pc.any(pc.not_equal(pc.microsecond(stamps), 0)).as_py():    # isoformat shows them
+            if pc.any(pc.not_equal(pc.subsecond(stamps), 0)).as_py():       # isoformat shows fractions
                 return _cell_by_cell(values)
             parts.append(pc.strftime(stamps.cast(pa.timestamp("s")), format="%Y-%m-%d %H:%M:%S"))
         if float in kinds:
