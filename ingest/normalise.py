@@ -19,6 +19,7 @@ ingest transaction.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import duckdb
@@ -231,8 +232,12 @@ def kept_columns(record: str) -> str:
     return "_row, _fail0, COLUMNS('^[vd]_')" + (f", {f('activity')}" if record == "events" else "")
 
 
-def load_part(con: duckdb.DuckDBPyConnection, ctx: Context) -> PartResult:
-    """Normalise one staged part and write its rows; return the counts."""
+def load_part(con: duckdb.DuckDBPyConnection, ctx: Context, release: Callable[[], None] | None = None) -> PartResult:
+    """Normalise one staged part and write its rows; return the counts.
+
+    ``release`` is called once the staged rows are no longer needed (after the failures were
+    written, before the rows are inserted), so a large stage does not stay in memory meanwhile.
+    """
     spec = ctx.spec
     query = PartQuery(con, ctx)
     helpers: list[str] = []
@@ -261,6 +266,19 @@ def load_part(con: duckdb.DuckDBPyConnection, ctx: Context) -> PartResult:
     run(con, f"CREATE OR REPLACE TEMP TABLE {ident(fails)} AS {query.relational(rows)}", ctx.params.values)
     counts = first(con, f"SELECT (SELECT count(*) FROM {ident(rows)}), (SELECT count(*) FROM {ident(fails)})")
     read, failed_rows = (int(counts[0]), int(counts[1])) if counts else (0, 0)
+    if failed_rows:
+        reason, column, hint = query.reason_sql()
+        failed = f"FROM ({query.failing(row_level, fails)}) n JOIN {ident(ctx.stage.table)} s ON s._row = n._row"
+        if spec.counted:
+            run(
+                con, f"INSERT INTO quarantine (load_id, file_name, row_number, raw, reason, column_name, hint, record)"
+                f" SELECT {ctx.p(ctx.load_id)}, {ctx.p(ctx.file_name)}, n._row, {query.raw_sql()}, {reason}, {column},"
+                f" {hint}, {ctx.p(spec.record)} {failed}", ctx.params.values)
+        if spec.record == "cases":
+            run(con, f"INSERT INTO {CASE_FAILURES} SELECT n.{d('case_id')}, {ctx.p(ctx.file_name)}, n._row, {reason}"
+                     f" {failed} WHERE n.{d('case_id')} IS NOT NULL", ctx.params.values)
+    if release is not None:
+        release()
     table = TARGETS[spec.record].table
     columns, values = query.insert(table)
     passing = "_fail0 IS NULL" + (f" AND _row NOT IN (SELECT _row FROM {ident(fails)})" if failed_rows else "")
@@ -279,17 +297,6 @@ def load_part(con: duckdb.DuckDBPyConnection, ctx: Context) -> PartResult:
         source = f"{ident(rows)} POSITIONAL JOIN {ident(seqs)}"
     run(con, f"INSERT INTO {ident(table)} ({columns}) SELECT {', '.join(values)} FROM {source} WHERE {passing}",
         ctx.params.values)
-    if failed_rows:
-        reason, column, hint = query.reason_sql()
-        failed = f"FROM ({query.failing(row_level, fails)}) n JOIN {ident(ctx.stage.table)} s ON s._row = n._row"
-        if spec.counted:
-            run(
-                con, f"INSERT INTO quarantine (load_id, file_name, row_number, raw, reason, column_name, hint, record)"
-                f" SELECT {ctx.p(ctx.load_id)}, {ctx.p(ctx.file_name)}, n._row, {query.raw_sql()}, {reason}, {column},"
-                f" {hint}, {ctx.p(spec.record)} {failed}", ctx.params.values)
-        if spec.record == "cases":
-            run(con, f"INSERT INTO {CASE_FAILURES} SELECT n.{d('case_id')}, {ctx.p(ctx.file_name)}, n._row, {reason}"
-                     f" {failed} WHERE n.{d('case_id')} IS NOT NULL", ctx.params.values)
     for helper in helpers:
         con.execute(f"DROP TABLE IF EXISTS {ident(helper)}")
     loaded = read - failed_rows

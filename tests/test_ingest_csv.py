@@ -111,11 +111,12 @@ def test_reading_happens_outside_the_callers_transaction(tmp_path: Path) -> None
     assert isinstance(con, duckdb.DuckDBPyConnection)
 
 
-def test_row_numbers_follow_the_file_across_many_read_buffers(tmp_path: Path) -> None:
+def test_row_numbers_follow_the_file_across_many_read_buffers_inside_a_transaction(tmp_path: Path) -> None:
     path = tmp_path / "d.csv"
     count = 150_000
     path.write_text(HEADER + "".join(f"D{i},单位{i},区直部门\n" for i in range(1, count + 1)), encoding="utf-8")
     con = db.memory()
+    con.execute("BEGIN TRANSACTION")   # as in an ingest call: tables made in it number their rows apart
     stager = Stager(con)
     try:
         staged = CsvReader().stage(SourceFile(path, 1), entry("reference", "departments"), stager)[""]  # type: ignore[arg-type]

@@ -28,6 +28,7 @@ def test_lines_keep_their_numbers(tmp_path: Path) -> None:
     assert read_keys(source) == ["apply_no", "node", "time", "amount"]
     entry = next(e for e in next(m for m in builtin_mappings() if m.platform == "wsdt").files if e.record == "events")
     con = db.memory()
+    con.execute("BEGIN TRANSACTION")
     stager = Stager(con)
     staged = JsonLinesReader().stage(source, entry, stager)[""]
     node, amount = staged.columns["node"], staged.columns["amount"]

@@ -15,12 +15,11 @@ Nothing that can fail on a damaged file ever runs on the main connection: DuckDB
 transaction on the first error, and the main connection runs the whole ingest call in one
 transaction. CSV and JSON lines files are therefore first read in full on a private in-memory
 DuckDB connection (:meth:`Stager.side`) with exactly the options the main connection will use;
-once that read succeeded, the stage is a temporary *view* on the main connection that reads the
-file itself (the rows are numbered in file order by ``row_number() OVER ()``, which DuckDB computes
-in one ordered stream), so the rows are not copied before they are normalised. Python-built rows
-(xlsx, XES, inline reference rows) are complete Arrow batches before they reach the main
-connection, and Parquet arrives as Arrow from a table on the side connection; neither can fail
-half-way.
+once that read succeeded, the main connection reads the file into a table of text columns (in
+file order, so its ``rowid`` numbers the rows) and the stage is a temporary *view* over it that
+adds the meta columns; nothing is copied between connections. Python-built rows (xlsx, XES,
+inline reference rows) are complete Arrow batches before they reach the main connection, and
+Parquet arrives as Arrow from a table on the side connection; neither can fail half-way.
 """
 
 from __future__ import annotations
@@ -144,6 +143,15 @@ class Stager:
             return
         self.con.execute(f"DROP TABLE IF EXISTS {ident(table)}")
 
+
+
+def ordinal(table: str) -> str:
+    """``_k`` (1, 2, ...: the rows in the order they were written) and every column of ``table``.
+
+    A table created in file order keeps that order in its row ids; those of a table created inside
+    a transaction start at a large offset, hence the minimum.
+    """
+    return f"SELECT rowid - (SELECT min(rowid) FROM {ident(table)}) + 1 AS _k, * FROM {ident(table)}"
 
 
 @contextlib.contextmanager
