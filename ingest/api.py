@@ -114,7 +114,6 @@ class _Plan:
     replaces: store.Previous | None = None
     stages: dict[str, Stage] | None = None
     parts_left: int = 0
-    stage_uses: dict[str, int] = field(default_factory=dict)   # parts still to load per staged table
 
     @property
     def active(self) -> bool:
@@ -247,9 +246,8 @@ def ingest_paths(
         work = [(part, plan) for plan in plans if plan.active
                 for part in (reference_parts(plan.mapping) if plan.mapping else plan.match.parts() if plan.match else [])]
         work.sort(key=lambda w: (w[0].phase, w[1].report.order))
-        for part, plan in work:
+        for _, plan in work:
             plan.parts_left += 1
-            plan.stage_uses[part.stage] = plan.stage_uses.get(part.stage, 0) + 1
         for done, (part, plan) in enumerate(work, 1):
             notify(Progress(plan.report.name, "load", done, len(work)))
             _load(con, plan, part, stager, settings, load_id)
@@ -302,12 +300,8 @@ def _load(con: duckdb.DuckDBPyConnection, plan: _Plan, part: PartSpec, stager: S
     if not plan.active or plan.stages is None:
         return
     stage = plan.stages.get(part.stage)
-    plan.stage_uses[part.stage] -= 1
     if stage is not None:
-        # the last part that reads a staged table lets it go as soon as its failures are recorded
-        release = (lambda: stager.drop(stage.table)) if plan.stage_uses[part.stage] == 0 else None
-        result = load_part(con, Context(part, stage, Params(), settings.timezone, load_id, plan.report.name),
-                           release)
+        result = load_part(con, Context(part, stage, Params(), settings.timezone, load_id, plan.report.name))
         if part.counted:
             counts = plan.report.counts.setdefault(part.record, Counts())
             counts.read += result.read

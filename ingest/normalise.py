@@ -19,7 +19,7 @@ ingest transaction.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
 from dataclasses import dataclass
 
 import duckdb
@@ -28,7 +28,7 @@ from ingest.derived import Activity, Applicant, Attrs, CaseKey, DisclosureCase, 
 from ingest.fields import FOLDED, TARGETS, Kind
 from ingest.parts import PartSpec
 from ingest.readers.base import Stage
-from ingest.relations import AlreadyLoaded, DuplicateInFile, KnownCase, KnownItem
+from ingest.relations import AlreadyLoaded, DuplicateInFile, KnownCase, KnownItem, key_columns
 from ingest.sql import Params, first, ident, join, run
 from ingest.steps import Check, Context, Convert, Required, Step, ValueMap, d, f, v
 
@@ -227,17 +227,17 @@ class PartQuery:
         return f"coalesce(s._raw, {obj})"
 
 
-def kept_columns(record: str) -> str:
-    """What the materialised rows keep: the row, its first failing check, typed and derived values."""
-    return "_row, _fail0, COLUMNS('^[vd]_')" + (f", {f('activity')}" if record == "events" else "")
+def kept_columns(record: str, values: list[str]) -> str:
+    """What the materialised rows keep: the row, its first failing check, and the typed and derived
+    columns that the insert (``values``) and the relational checks read."""
+    names = set(re.findall(r'"([vdf]_[^"]*)"', " ".join(values)))
+    names.update(c.strip('"') for c in key_columns(record))
+    names.update({"events": ["d_case_id", "v_ts"], "cases": ["d_case_id", "v_item_code"]}.get(record, []))
+    return ", ".join(["_row", "_fail0", *(ident(n) for n in sorted(names))])
 
 
-def load_part(con: duckdb.DuckDBPyConnection, ctx: Context, release: Callable[[], None] | None = None) -> PartResult:
-    """Normalise one staged part and write its rows; return the counts.
-
-    ``release`` is called once the staged rows are no longer needed (after the failures were
-    written, before the rows are inserted), so a large stage does not stay in memory meanwhile.
-    """
+def load_part(con: duckdb.DuckDBPyConnection, ctx: Context) -> PartResult:
+    """Normalise one staged part and write its rows; return the counts."""
     spec = ctx.spec
     query = PartQuery(con, ctx)
     helpers: list[str] = []
@@ -252,8 +252,10 @@ def load_part(con: duckdb.DuckDBPyConnection, ctx: Context, release: Callable[[]
     rows, fails = f"_ingest_rows_{ctx.stage.table}", f"_ingest_fails_{ctx.stage.table}"
     helpers += [rows, fails]
     row_level = query.row_level()
-    run(con, f"CREATE OR REPLACE TEMP TABLE {ident(rows)} AS SELECT {kept_columns(spec.record)} FROM ({row_level})",
-        ctx.params.values)
+    table = TARGETS[spec.record].table
+    columns, values = query.insert(table)
+    run(con, f"CREATE OR REPLACE TEMP TABLE {ident(rows)} AS SELECT {kept_columns(spec.record, values)}"
+             f" FROM ({row_level})", ctx.params.values)
     if spec.record == "events":
         # Events already in the database whose case this part adds to: the only candidates for
         # "already loaded", and the cases whose seq must be renumbered after the load.
@@ -266,21 +268,6 @@ def load_part(con: duckdb.DuckDBPyConnection, ctx: Context, release: Callable[[]
     run(con, f"CREATE OR REPLACE TEMP TABLE {ident(fails)} AS {query.relational(rows)}", ctx.params.values)
     counts = first(con, f"SELECT (SELECT count(*) FROM {ident(rows)}), (SELECT count(*) FROM {ident(fails)})")
     read, failed_rows = (int(counts[0]), int(counts[1])) if counts else (0, 0)
-    if failed_rows:
-        reason, column, hint = query.reason_sql()
-        failed = f"FROM ({query.failing(row_level, fails)}) n JOIN {ident(ctx.stage.table)} s ON s._row = n._row"
-        if spec.counted:
-            run(
-                con, f"INSERT INTO quarantine (load_id, file_name, row_number, raw, reason, column_name, hint, record)"
-                f" SELECT {ctx.p(ctx.load_id)}, {ctx.p(ctx.file_name)}, n._row, {query.raw_sql()}, {reason}, {column},"
-                f" {hint}, {ctx.p(spec.record)} {failed}", ctx.params.values)
-        if spec.record == "cases":
-            run(con, f"INSERT INTO {CASE_FAILURES} SELECT n.{d('case_id')}, {ctx.p(ctx.file_name)}, n._row, {reason}"
-                     f" {failed} WHERE n.{d('case_id')} IS NOT NULL", ctx.params.values)
-    if release is not None:
-        release()
-    table = TARGETS[spec.record].table
-    columns, values = query.insert(table)
     passing = "_fail0 IS NULL" + (f" AND _row NOT IN (SELECT _row FROM {ident(fails)})" if failed_rows else "")
     source = ident(rows)
     if spec.record == "events":
@@ -297,6 +284,17 @@ def load_part(con: duckdb.DuckDBPyConnection, ctx: Context, release: Callable[[]
         source = f"{ident(rows)} POSITIONAL JOIN {ident(seqs)}"
     run(con, f"INSERT INTO {ident(table)} ({columns}) SELECT {', '.join(values)} FROM {source} WHERE {passing}",
         ctx.params.values)
+    if failed_rows:
+        reason, column, hint = query.reason_sql()
+        failed = f"FROM ({query.failing(row_level, fails)}) n JOIN {ident(ctx.stage.table)} s ON s._row = n._row"
+        if spec.counted:
+            run(
+                con, f"INSERT INTO quarantine (load_id, file_name, row_number, raw, reason, column_name, hint, record)"
+                f" SELECT {ctx.p(ctx.load_id)}, {ctx.p(ctx.file_name)}, n._row, {query.raw_sql()}, {reason}, {column},"
+                f" {hint}, {ctx.p(spec.record)} {failed}", ctx.params.values)
+        if spec.record == "cases":
+            run(con, f"INSERT INTO {CASE_FAILURES} SELECT n.{d('case_id')}, {ctx.p(ctx.file_name)}, n._row, {reason}"
+                     f" {failed} WHERE n.{d('case_id')} IS NOT NULL", ctx.params.values)
     for helper in helpers:
         con.execute(f"DROP TABLE IF EXISTS {ident(helper)}")
     loaded = read - failed_rows

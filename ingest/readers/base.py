@@ -15,11 +15,12 @@ Nothing that can fail on a damaged file ever runs on the main connection: DuckDB
 transaction on the first error, and the main connection runs the whole ingest call in one
 transaction. CSV and JSON lines files are therefore first read in full on a private in-memory
 DuckDB connection (:meth:`Stager.side`) with exactly the options the main connection will use;
-once that read succeeded, the main connection reads the file into a table of text columns (in
-file order, so its ``rowid`` numbers the rows) and the stage is a temporary *view* over it that
-adds the meta columns; nothing is copied between connections. Python-built rows (xlsx, XES,
-inline reference rows) are complete Arrow batches before they reach the main connection, and
-Parquet arrives as Arrow from a table on the side connection; neither can fail half-way.
+once that read succeeded, the stage is a temporary *view* on the main connection that reads the
+file itself (the rows are numbered in file order by ``row_number() OVER ()``, which DuckDB computes
+in one ordered stream), so the rows are not copied before they are normalised. Python-built rows
+(xlsx, XES, inline reference rows) are complete Arrow batches before they reach the main
+connection, and Parquet arrives as Arrow from a table on the side connection; neither can fail
+half-way.
 """
 
 from __future__ import annotations
@@ -61,6 +62,7 @@ class Stager:
         self._tmp = tempfile.TemporaryDirectory(prefix="sunlight-ingest-")
         self._names = itertools.count(1)
         self._views: dict[str, list[str]] = {}     # view -> helper tables it reads
+        self._registered: set[str] = set()          # Arrow tables registered on the main connection
 
     @property
     def tmpdir(self) -> Path:
@@ -89,7 +91,7 @@ class Stager:
             self._side = None
 
     def close(self) -> None:
-        for view in list(self._views):
+        for view in [*self._registered, *self._views]:
             try:
                 self.drop(view)
             except duckdb.Error:     # the caller's transaction has failed; it is rolled back anyway
@@ -108,14 +110,17 @@ class Stager:
         return table
 
     def from_batches(self, schema: pa.Schema, batches: list[pa.RecordBatch]) -> str:
-        """Store Arrow batches (built in Python: xlsx, XES, inline rows) as a main temp table.
+        """Arrow batches (built in Python: xlsx, XES, inline rows) as a stage the main connection reads.
 
-        The batches are complete before this is called: a parse error raised while DuckDB was
-        scanning them would abort the main transaction.
+        The batches are complete before this is called, so scanning them cannot fail (a parse error
+        raised while DuckDB scanned them would abort the main transaction). They are registered,
+        not copied: a table made inside the caller's transaction would keep its memory until the
+        transaction ends, even once dropped.
         """
-        table = self.name("stage")
-        self._from_reader(table, pa.RecordBatchReader.from_batches(schema, iter(batches)))
-        return table
+        name = self.name("stage")
+        self.con.register(name, pa.Table.from_batches(batches, schema=schema))
+        self._registered.add(name)
+        return name
 
     def _from_reader(self, table: str, reader: pa.RecordBatchReader) -> None:
         view = self.name("arrow")
@@ -136,6 +141,10 @@ class Stager:
         return name
 
     def drop(self, table: str) -> None:
+        if table in self._registered:
+            self._registered.discard(table)
+            self.con.unregister(table)
+            return
         if table in self._views:
             self.con.execute(f"DROP VIEW IF EXISTS {ident(table)}")
             for helper in self._views.pop(table):
@@ -143,15 +152,6 @@ class Stager:
             return
         self.con.execute(f"DROP TABLE IF EXISTS {ident(table)}")
 
-
-
-def ordinal(table: str) -> str:
-    """``_k`` (1, 2, ...: the rows in the order they were written) and every column of ``table``.
-
-    A table created in file order keeps that order in its row ids; those of a table created inside
-    a transaction start at a large offset, hence the minimum.
-    """
-    return f"SELECT rowid - (SELECT min(rowid) FROM {ident(table)}) + 1 AS _k, * FROM {ident(table)}"
 
 
 @contextlib.contextmanager

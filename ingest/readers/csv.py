@@ -5,9 +5,8 @@ which also reads every GBK byte sequence); bytes that do not decode become U+FFF
 are quarantined. The file is read in full on the side connection first, which refuses a file
 DuckDB cannot read and collects the rows it cannot split (too few or too many columns, an
 unterminated quote at the end of a truncated file, invalid UTF-8) from its rejects table; those
-are staged with a reason. Then the main connection reads the file with the same options, skipping
-the rejected rows, into a table of text columns; the stage is a view over it that adds the row
-numbers and the rejected rows. Row numbers count data records after the
+are staged with a reason. The stage itself is a view on the main connection that reads the file
+with the same options, skipping the rejected rows. Row numbers count data records after the
 header; a rejected record's number is its line number minus one, exact unless a quoted value
 spanning lines comes before it.
 """
@@ -24,7 +23,7 @@ from typing import ClassVar
 import duckdb
 
 from ingest.mapping import FileEntry, LogEntry, _TableEntry
-from ingest.readers.base import Stage, Stager, ordinal
+from ingest.readers.base import Stage, Stager
 from ingest.sources import HEAD_BYTES, SourceFile
 from ingest.sql import first, ident, literal
 
@@ -134,12 +133,8 @@ class CsvReader:
                 expected=len(header), found=found_count)
             reject_rows.append((int(line) - 1, reason, FIX_HINT, _reject_raw(header, csv_line or "", entry.delimiter)))
         main = stager.con
-        raw = stager.name("raw")
-        # The side read succeeded, so this one cannot fail; ignore_errors skips exactly the rows the
-        # side read put into its rejects table. Materialised in parallel, in file order (rowid).
-        main.execute(f"CREATE TEMP TABLE {ident(raw)} AS SELECT * FROM read_csv({options}, ignore_errors = true)")
-        helpers: list[str] = [raw]
         row_expr = "_k"
+        helpers: list[str] = []
         if reject_rows:
             _gap_table(main, gaps, [r[0] for r in reject_rows])
             helpers.append(gaps)
@@ -150,7 +145,9 @@ class CsvReader:
             err = f"CASE WHEN {test} THEN {literal('编码错误：含有无法按 ' + entry.encoding.upper() + ' 解码的字节')} END"
         hint = f"CASE WHEN _err IS NOT NULL THEN {literal('核对导出文件的编码与映射中的 encoding 是否一致')} END"
         cols = ", ".join(ident(n) for n in names)
-        body = f"SELECT {row_expr} AS _row, {err} AS _err, NULL::VARCHAR AS _raw, {cols} FROM ({ordinal(raw)}) r"
+        # ignore_errors skips exactly the rows the side read put into its rejects table
+        body = (f"SELECT {row_expr} AS _row, {err} AS _err, NULL::VARCHAR AS _raw, {cols}"
+                f" FROM (SELECT row_number() OVER () AS _k, * FROM read_csv({options}, ignore_errors = true)) r")
         query = f"SELECT _row, _err, {hint} AS _hint, _raw, {cols} FROM ({body})"
         if reject_rows:
             main.execute(f"CREATE TEMP TABLE {ident(bad_rows)} (_row BIGINT, _err VARCHAR, _hint VARCHAR, _raw VARCHAR)")

@@ -5,9 +5,8 @@ unit separator never splits one), then each object's keys are extracted with
 ``json_extract_string`` in one pass. Nested values (arrays, objects) arrive as JSON text. The row
 number is the line number; blank lines are not rows. A line that is not a JSON object is staged
 with a reason. The lines are read in full on the side connection first (a file DuckDB cannot read
-as lines - invalid UTF-8, a line over 16 MB - is refused there); then the main connection reads
-them with the same options into a table, and the stage is a view over it that numbers the lines
-and extracts the keys.
+as lines - invalid UTF-8, a line over 16 MB - is refused there); the stage is a view on the main
+connection that reads and extracts them with the same options.
 """
 
 from __future__ import annotations
@@ -19,7 +18,7 @@ from typing import ClassVar
 import duckdb
 
 from ingest.mapping import FileEntry, LogEntry, _TableEntry
-from ingest.readers.base import Stage, Stager, ordinal
+from ingest.readers.base import Stage, Stager
 from ingest.sources import HEAD_BYTES, SourceFile
 from ingest.sql import first, ident, literal
 
@@ -68,7 +67,8 @@ class JsonLinesReader:
                    f" columns = {{'line': 'VARCHAR'}}, auto_detect = false, strict_mode = true,"
                    f" max_line_size = 16777216, encoding = 'utf-8'")
         try:
-            first(stager.side(), f"SELECT count(line) FROM read_csv({options})")
+            count = first(stager.side(), f"SELECT count(*) FROM (SELECT row_number() OVER () AS _k, line"
+                                         f" FROM read_csv({options})) WHERE {NOT_BLANK}")
         except duckdb.Error as exc:
             detail = str(exc).splitlines()[0]
             raise source.refuse(f"无法按行读取 JSON lines 文件：{detail}", FIX_HINT) from None
@@ -78,10 +78,6 @@ class JsonLinesReader:
         parsed = (f"try(json_extract_string(l, {literal([json_path(k) for k in wanted])}))" if wanted
                   else "CASE WHEN json_valid(l) THEN []::VARCHAR[] END")
         not_json, not_object = literal("不是有效的 JSON（该行可能被截断）"), literal("不是 JSON 对象")
-        lines = stager.name("lines")
-        # The side read succeeded, so this one cannot fail. Materialised in parallel, in file order.
-        stager.con.execute(f"CREATE TEMP TABLE {ident(lines)} AS SELECT * FROM read_csv({options})")
-        count = first(stager.con, f"SELECT count(*) FROM ({ordinal(lines)}) WHERE {NOT_BLANK}")
         # One parse per line: try() makes the extraction NULL exactly where the line is not valid JSON
         # (where json_valid is false), and a valid line is an object when it opens with "{".
         query = f"""
@@ -96,10 +92,10 @@ class JsonLinesReader:
                 FROM (
                     SELECT _row, l, {parsed} AS j
                     FROM (SELECT _k AS _row, CASE WHEN _k = 1 THEN ltrim(line, chr(65279)) ELSE line END AS l
-                          FROM ({ordinal(lines)})
+                          FROM (SELECT row_number() OVER () AS _k, line FROM read_csv({options}))
                           WHERE {NOT_BLANK})
                 )
             )"""
         names = [f"c{i}" for i in range(1, len(wanted) + 1)]
-        table = stager.view(query, [lines])
+        table = stager.view(query)
         return {"": Stage(table, dict(zip(wanted, names, strict=True)), int(count[0] if count else 0))}
