@@ -30,7 +30,7 @@ from ingest.parts import PartSpec
 from ingest.readers.base import Stage
 from ingest.relations import AlreadyLoaded, DuplicateInFile, KnownCase, KnownItem, key_columns
 from ingest.sql import Params, first, ident, join, run
-from ingest.steps import Check, Context, Convert, Required, Step, ValueMap, d, f, v
+from ingest.steps import Check, Context, Convert, Relational, Required, Step, ValueMap, d, f, v
 
 # Full-width forms of the printable ASCII characters (U+FF01..U+FF5E) and the ideographic space.
 FULLWIDTH = "".join(chr(c) for c in range(0xFF01, 0xFF5F)) + "\u3000"
@@ -166,7 +166,7 @@ class PartQuery:
         Every relational step yields only its failing rows (usually none); rows not among them
         take the step's defaults.
         """
-        relational = [s for s in self.steps if s.RELATIONAL]
+        relational = [s for s in self.steps if isinstance(s, Relational)]
         selected, joins, found = [], [], ["r._fail0 IS NOT NULL"]
         for i, step in enumerate(relational):
             alias = f"_c{i}"

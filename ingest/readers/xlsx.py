@@ -22,6 +22,7 @@ from ingest.readers.base import Stage, Stager, paused_gc, stage_schema
 from ingest.sources import SourceFile
 
 FIX_HINT = "从平台重新导出该工作簿后再载入"
+NONE: Any = None     # an empty cell, as calamine may give it
 
 
 def cell_text(value: Any) -> str | None:
@@ -70,7 +71,7 @@ def sheet_rows(source: SourceFile, sheet: str) -> tuple[list[str], list[tuple[in
             # blank rows are not rows (most rows show it by their first cell)
             with paused_gc():
                 rows = [(i - header_at, row) for i, row in enumerate(cells[header_at + 1:], header_at + 1)
-                        if (row and row[0].__class__ is str and row[0]) or row.count("") + row.count(None) < len(row)]
+                        if (row and row[0].__class__ is str and row[0]) or row.count("") + row.count(NONE) < len(row)]
             source.cache[key] = (header, rows)
     found: tuple[list[str], list[tuple[int, list[Any]]]] = source.cache[key]
     return found
