@@ -1,6 +1,7 @@
 """What every reader produces, and the staging connection they use.
 
-A reader turns one source file into *stages*: temporary tables on the main connection with
+A reader turns one source file into *stages*: relations on the main connection (temporary
+tables, views or registered Arrow tables) with
 
 - ``_row``  BIGINT  - the 1-based source row number (CSV: data row, header excluded; JSON lines:
   line number; xlsx: sheet row below the header; XES: trace number for cases, event number for
@@ -18,9 +19,10 @@ DuckDB connection (:meth:`Stager.side`) with exactly the options the main connec
 once that read succeeded, the stage is a temporary *view* on the main connection that reads the
 file itself (the rows are numbered in file order by ``row_number() OVER ()``, which DuckDB computes
 in one ordered stream), so the rows are not copied before they are normalised. Python-built rows
-(xlsx, XES, inline reference rows) are complete Arrow batches before they reach the main
-connection, and Parquet arrives as Arrow from a table on the side connection; neither can fail
-half-way.
+(xlsx, XES, inline reference rows) are complete Arrow tables before they are registered on the
+main connection, and Parquet arrives as Arrow from a table on the side connection; neither can
+fail half-way. (A table made inside the caller's transaction keeps its memory until the
+transaction ends, even once dropped: stages avoid copies for that reason too.)
 """
 
 from __future__ import annotations
@@ -46,7 +48,7 @@ STAGE_META = ("_row", "_err", "_hint", "_raw")
 class Stage:
     """One staged table: a sheet, the traces or events of a log, or a whole CSV/JSONL/Parquet file."""
 
-    table: str                              # temp table on the main connection
+    table: str                              # temp table, view or registered Arrow table (main connection)
     columns: dict[str, str]                 # source column name -> stage column (c1, c2, ...)
     rows: int                               # rows staged (including rows with _err)
     typed_cells: bool = False               # cells held typed values, rendered as ISO text
