@@ -43,6 +43,7 @@ WHITESPACE = " \t\r\n\u3000\u00a0\ufeff"
 # A value that matches neither guard nor this (a leading or trailing space, or empty) comes out of
 # cleaning unchanged.
 NEEDS_ANY = "|^ | $|^$"
+SOURCE = "__ingest_part_source__"       # stands for the staged rows in a query template
 CASE_FAILURES = "_ingest_case_failures"
 TOUCHED = "_ingest_touched"
 
@@ -133,6 +134,7 @@ class PartQuery:
         self.steps = PIPELINES[ctx.spec.record]
         self.checks: list[Check] = []
         self.relational_columns: list[str] = []
+        self.template = ""                   # the row-level query, its source left as SOURCE
 
     def _layer(self, sql: str, step: Step) -> str:
         columns = step.columns(self.ctx)
@@ -148,17 +150,19 @@ class PartQuery:
 
     def row_level(self) -> str:
         """The cleaned, converted rows with ``_fail0``, the first failing row-level check."""
-        spec, stage, params = self.ctx.spec, self.ctx.stage, self.ctx.params
+        spec, params = self.ctx.spec, self.ctx.params
         target = TARGETS[spec.record]
         cols = [f"{clean_sql(target.fields[n].kind, self._stage_col(c), params)} AS {f(n)}" for n, c in spec.fields.items()]
         cols += [f"{clean_sql(Kind.TEXT, self._stage_col(a), params)} AS {ident(f'a_{i}')}"
                  for i, a in enumerate(spec.attrs)]
-        sql = f"SELECT _row, _err, _hint, {join(cols, ', ')} FROM {ident(stage.table)}"
+        sql = f"SELECT _row, _err, _hint, {join(cols, ', ')} FROM {SOURCE}"
         row_steps = [s for s in self.steps if not s.RELATIONAL]
         for step in row_steps:
             sql = self._layer(sql, step)
         self.checks = [c for s in row_steps for c in s.checks(self.ctx)]
-        return f"SELECT *, CASE WHEN _err IS NOT NULL THEN 0 ELSE {self._first_failing(self.checks, 1)} END AS _fail0 FROM ({sql})"
+        self.template = (f"SELECT *, CASE WHEN _err IS NOT NULL THEN 0 ELSE {self._first_failing(self.checks, 1)} END"
+                         f" AS _fail0 FROM ({sql})")
+        return self.template.replace(SOURCE, ident(self.ctx.stage.table))
 
     def relational(self, rows_table: str) -> str:
         """The failures: rows that failed a row-level check or fail a relational one, with ``_fail``.
@@ -183,11 +187,16 @@ class PartQuery:
                  f" {' '.join(joins)} WHERE {' OR '.join(found)}")
         return f"SELECT *, coalesce(_fail0, {self._first_failing(later, offset)}) AS _fail FROM ({inner})"
 
-    def failing(self, row_level: str, fails_table: str) -> str:
-        """The failed rows with every column of the row-level query and of the relational steps."""
+    def failing(self, fails_table: str) -> str:
+        """The failed rows with every column of the row-level query and of the relational steps.
+
+        The row-level query runs again, over the failed rows of the stage only.
+        """
         extra = "".join(f", n.{ident(name)}" for name in self.relational_columns)
-        return (f"SELECT x.*{extra}, n._fail FROM (SELECT * FROM ({row_level}) WHERE _row IN"
-                f" (SELECT _row FROM {ident(fails_table)})) AS x JOIN {ident(fails_table)} AS n ON n._row = x._row")
+        failed = (f"(SELECT * FROM {ident(self.ctx.stage.table)} WHERE _row IN"
+                  f" (SELECT _row FROM {ident(fails_table)}))")
+        return (f"SELECT x.*{extra}, n._fail FROM ({self.template.replace(SOURCE, failed)}) AS x"
+                f" JOIN {ident(fails_table)} AS n ON n._row = x._row")
 
     def _stage_col(self, source_column: str) -> str | None:
         name = self.ctx.stage.columns.get(source_column)
@@ -286,7 +295,7 @@ def load_part(con: duckdb.DuckDBPyConnection, ctx: Context) -> PartResult:
         ctx.params.values)
     if failed_rows:
         reason, column, hint = query.reason_sql()
-        failed = f"FROM ({query.failing(row_level, fails)}) n JOIN {ident(ctx.stage.table)} s ON s._row = n._row"
+        failed = f"FROM ({query.failing(fails)}) n JOIN {ident(ctx.stage.table)} s ON s._row = n._row"
         if spec.counted:
             run(
                 con, f"INSERT INTO quarantine (load_id, file_name, row_number, raw, reason, column_name, hint, record)"
