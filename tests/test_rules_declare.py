@@ -4,6 +4,7 @@ checker in ``audit.rules.declare`` must both fire exactly when the table says.""
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from typing import Any
 
 import pytest
@@ -160,3 +161,37 @@ def test_events_after_as_of_do_not_exist(box: Sandbox) -> None:
         assert len(duckdb_engine(box.con, make_rule("absence", None, None), test.as_of)) == 0
     finally:
         box.con.execute("ROLLBACK")
+
+
+# Every trace of up to four events over a, b and anything else, each case on its own: the compiled
+# query (which first narrows the cases to those that can break the rule) and the reference checker
+# must pick out exactly the same cases.
+SHORT_TRACES = [" ".join(t) for k in range(1, 5) for t in itertools.product("ABX", repeat=k)]
+EVERY_CASE = [(t, n, w) for t in sorted(declare.TEMPLATES)
+              for n in {"existence": (None, 2), "at_most": (0, 1), "exactly": (0, 2)}.get(t, (None,))
+              for w in ((None, 2) if declare.TEMPLATES[t].ordered else (None,))]
+
+
+@pytest.mark.parametrize(("template", "n", "within"), EVERY_CASE,
+                         ids=[f"{t}-{n if n is not None else ''}{'w' + str(w) if w is not None else ''}"
+                              for t, n, w in EVERY_CASE])
+def test_every_short_trace_as_the_reference(box: Sandbox, workdays: Any, template: str, n: int | None,
+                                            within: int | None) -> None:
+    rule = make_rule(template, n, within)
+    as_of = dt.datetime(2026, 3, 12, 18, 0)   # after every event; a within-window still open at the end
+    traces = {f"T{i:03d}": trace(text) for i, text in enumerate(SHORT_TRACES)}
+    test = RuleTest(name="short traces", as_of=as_of, given=Given(
+        items=[{"item_code": "X1"}], cases=[{"case_id": case_id} for case_id in traces],
+        events=[{"case_id": case_id, "activity": a, "ts": t} for case_id, events in traces.items() for a, t in events]))
+    box.con.execute("BEGIN TRANSACTION")
+    try:
+        box.load(given_tables(test))
+        fired = {row["case_id"] for row in duckdb_engine(box.con, rule, as_of)}
+    finally:
+        box.con.execute("ROLLBACK")
+    expected = {case_id for case_id, events in traces.items()
+                if declare.check(template, [declare.Step(a, t) for a, t in events], "ACCEPT",
+                                 "DECIDE" if rule.b else None, n=n, within=within, as_of=as_of,
+                                 workdays=workdays) is not None}
+    assert fired == expected
+    assert expected, "the table of traces should break every template at least once"

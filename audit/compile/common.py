@@ -24,6 +24,7 @@ class Query:
         self.rule = rule
         self.binder = Binder()
         self.ctes: list[tuple[str, exp.Select]] = []
+        self.candidates: str | None = None
 
     # --- values --------------------------------------------------------------------------------
 
@@ -48,6 +49,24 @@ class Query:
         self.ctes.append((name, select))
         return name
 
+    def restrict(self, select: exp.Select, name: str = "candidate") -> str:
+        """Narrow every later ``events`` and ``scoped_cases`` CTE to the case ids ``select`` returns.
+
+        ``select`` is a cheap necessary condition for a finding (one narrow aggregate, no text):
+        a case it leaves out could not have raised one, so the full computation — partners,
+        working days, the message and the evidence — runs on the few cases that might. It must be
+        registered before the CTEs it narrows.
+        """
+        self.cte(name, select)
+        self.candidates = name
+        return name
+
+    def candidate(self, alias: str) -> exp.Expr | None:
+        """``alias.case_id IN (candidates)`` when the rule has a candidate set, else None."""
+        if self.candidates is None:
+            return None
+        return col(alias, "case_id").isin(query=exp.select("case_id").from_(self.candidates))
+
     def events(self, name: str = "ev", activities: list[str] | None = None,
                columns: tuple[str, ...] = ()) -> str:
         """A CTE of the events that exist as of the audit time (optionally of some activities)."""
@@ -56,6 +75,9 @@ class Query:
         where: exp.Expr = col("e", "ts") <= self.as_of()
         if activities is not None:
             where = exp.and_(where, col("e", "activity").isin(*self.activities(sorted(set(activities)))))
+        narrowed = self.candidate("e")
+        if narrowed is not None:
+            where = exp.and_(where, narrowed)
         select = exp.select(*(col("e", c) for c in base)).from_(exp.to_table(t.TABLES["event"]).as_("e")).where(where)
         return self.cte(name, select)
 
@@ -98,7 +120,8 @@ class Query:
         select = (exp.select(*(v.as_(k) for k, v in projection.items()))
                   .from_(exp.to_table(t.TABLES["case"]).as_("c"))
                   .join(exp.to_table(t.TABLES["item"]).as_("i"), on=col("i", "item_code").eq(col("c", "item_code"))))
-        conditions = self.scope_conditions() + (where or [])
+        narrowed = self.candidate("c")
+        conditions = self.scope_conditions() + (where or []) + ([narrowed] if narrowed is not None else [])
         if conditions:
             select = select.where(exp.and_(*conditions))
         return self.cte(name, select)

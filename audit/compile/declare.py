@@ -4,6 +4,12 @@ Counting and unordered templates aggregate each case's trace once (``counts``). 
 mark every event with window functions over the case's trace in seq order — the next/previous a
 and b, the next/previous event — then check each activation against its partner (``sides``,
 ``judged``) and aggregate the violating activations per case.
+
+Both first narrow the cases (``candidate``, see ``Query.restrict``) with one aggregate over the a
+and b events alone: the exact verdict where the seq of the first and last a and b decide it
+(counts, plain response and precedence), otherwise a condition every violating case meets (it has
+an activation). Templates a case can break with no a or b at all (``existence``, ``exactly``,
+``init``, ``end``) are not narrowed.
 """
 
 from __future__ import annotations
@@ -24,11 +30,55 @@ def build(q: Query, rule: DeclareRule) -> exp.Select:
     # counting templates must see cases with no a at all, chains the event right next to each one
     needs_all = spec.form == "chain" or not spec.ordered
     activities = None if needs_all else [rule.a] + ([rule.b] if rule.b else [])
+    candidates = _candidates(q, rule)
+    if candidates is not None:
+        q.restrict(candidates)
     q.events("ev", activities)
     q.scoped_cases("subject")
     if spec.ordered:
         return _ordered(q, rule)
     return _counted(q, rule)
+
+
+# beyond any seq: a case with no a has its first a "after everything"
+NO_SEQ = 2**62
+
+
+def _candidates(q: Query, rule: DeclareRule) -> exp.Select | None:
+    """The cases that can break ``rule``: a narrow aggregate over their a and b events by as_of."""
+    spec = rule.spec
+    e = alias("e")
+    a, b = q.text(rule.a), (q.text(rule.b) if rule.b else None)
+    a_seq = case([(e("activity").eq(a), e("seq"))])
+    b_seq = case([(e("activity").eq(b), e("seq"))]) if b is not None else exp.null()
+    n_a, n_b = exp.Count(this=a_seq), exp.Count(this=b_seq)
+    n = rule.n if rule.n is not None else 1
+    plain = spec.form == "plain" and rule.within is None
+    condition: exp.Expr | None
+    if spec.ordered:
+        sides: list[exp.Expr] = []
+        if rule.template == "not_succession":          # some b after some a
+            sides.append(exp.Min(this=a_seq) < exp.Max(this=b_seq))
+        if spec.response:                               # plain: the last a has no b after it
+            sides.append(exp.Max(this=a_seq) > coalesce(exp.Max(this=b_seq), lit(-1)) if plain else n_a > lit(0))
+        if spec.precedence:                             # plain: the first b has no a before it
+            sides.append(exp.Min(this=b_seq) < coalesce(exp.Min(this=a_seq), lit(NO_SEQ)) if plain else n_b > lit(0))
+        condition = exp.or_(*sides) if sides else None
+    else:
+        condition = {
+            "absence": n_a > lit(0),
+            "at_most": n_a > q.integer(n),
+            "exactly": n_a > lit(0) if n == 0 else None,
+            "responded_existence": exp.and_(n_a > lit(0), n_b.eq(lit(0))),
+            "coexistence": exp.Paren(this=n_a > lit(0)).neq(exp.Paren(this=n_b > lit(0))),
+            "not_coexistence": exp.and_(n_a > lit(0), n_b > lit(0)),
+        }.get(rule.template)
+    if condition is None:
+        return None
+    involved = [a] + ([b] if b is not None else [])
+    return (exp.select(e("case_id")).from_(exp.to_table(q.target.TABLES["event"]).as_("e"))
+            .where(exp.and_(e("ts") <= q.as_of(), e("activity").isin(*involved)))
+            .group_by(e("case_id")).having(condition))
 
 
 def _counted(q: Query, rule: DeclareRule) -> exp.Select:

@@ -2,9 +2,15 @@
 
 ``published`` holds the disclosures of in-scope cases published by the audit time, matched by
 case id, or by decision number when the disclosure names no case (two equi-joins, UNION ALL).
+
+Checks that need a disclosure or a revocation first narrow the cases (``candidate``, see
+``Query.restrict``): the cases with a revocation, or the cases named by a disclosure that could be
+at fault — every case when a disclosure that names no case could be.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from sqlglot import exp
 
@@ -22,7 +28,7 @@ def _numbered(q: Query, rule: DisclosureRule) -> None:
     else the document number of the first decision event."""
     q.events("dev", rule.decision, columns=("document_no",))
     e = alias("e")
-    q.cte("first_decision", exp.select(e("case_id"), exp.ArgMin(this=e("document_no"), expression=e("seq"))
+    q.cte("first_decision", exp.select(e("case_id"), *_first_of(e), exp.ArgMin(this=e("document_no"), expression=e("seq"))
                                        .as_("document_no"))
           .from_(exp.to_table("dev").as_("e")).group_by(e("case_id")))
     s = alias("s")
@@ -55,7 +61,12 @@ def build(q: Query, rule: DisclosureRule) -> exp.Select:
         limit = col("i", rule.limit.column) if rule.limit.column else q.integer(rule.limit.value or 0)
     columns: dict[str, exp.Expr] = {"case_decision_no": col("c", "decision_no"),
                                      "case_fine_amount": col("c", "fine_amount")}
-    where: list[exp.Expr] = [q.case_known()]
+    candidates = _candidates(q, rule)
+    if candidates is not None:
+        q.restrict(candidates)
+    # late, missing and not_withdrawn join the case's decision or revocation event by as_of, which
+    # already makes it known
+    where: list[exp.Expr] = [q.case_known()] if rule.check in ("mismatch", "personal_id") else []
     if limit is not None:
         columns["limit_n"] = limit
         where.append(limit.is_(exp.null()).not_())
@@ -69,19 +80,48 @@ def build(q: Query, rule: DisclosureRule) -> exp.Select:
     return _content(q, rule)
 
 
+def _candidates(q: Query, rule: DisclosureRule) -> exp.Select | None:
+    """The cases that can break ``rule``, or None when any decided case can (late, missing)."""
+    t = q.target
+    if rule.check == "not_withdrawn":
+        e = alias("e")
+        return (exp.select(e("case_id")).from_(exp.to_table(t.TABLES["event"]).as_("e"))
+                .where(exp.and_(e("ts") <= q.as_of(), e("activity").eq(q.text(rule.revoke))))
+                .group_by(e("case_id")))
+    if rule.check not in ("mismatch", "personal_id"):
+        return None
+    d = alias("d")
+
+    def disclosed(names_case: bool) -> exp.Expr:
+        named = d("case_id").is_(exp.null())
+        conditions: list[exp.Expr] = [named.not_() if names_case else named, d("published_at") <= q.as_of()]
+        if rule.check == "personal_id":
+            conditions.append(exp.RegexpLike(this=d("content"), expression=q.text(rule.pattern)))
+        return exp.and_(*conditions)
+
+    table = exp.to_table(t.TABLES["disclosure"]).as_("d")
+    named = exp.select(d("case_id")).from_(table).where(disclosed(True))
+    unnamed = exp.select(lit(1)).from_(table.copy()).where(disclosed(False))
+    every = (exp.select(col("c", "case_id")).from_(exp.to_table(t.TABLES["case"]).as_("c"))
+             .where(exp.Exists(this=unnamed)))
+    return exp.union(named, every, distinct=False)  # type: ignore[return-value]
+
+
+def _first_of(e: Callable[[str], exp.Column]) -> list[exp.Expr]:
+    """The seq, time, id and activity of a case's first event (of an events CTE aliased ``e``)."""
+    return [exp.Min(this=e("seq")).as_("seq"), exp.ArgMin(this=e("ts"), expression=e("seq")).as_("ts"),
+            exp.ArgMin(this=e("event_id"), expression=e("seq")).as_("event_id"),
+            exp.ArgMin(this=e("activity"), expression=e("seq")).as_("activity")]
+
+
 def _first_event(q: Query, activities: list[str]) -> None:
     q.events("ev", activities)
     e = alias("e")
-    q.cte("decided", exp.select(e("case_id"), exp.Min(this=e("seq")).as_("seq"),
-                                exp.ArgMin(this=e("ts"), expression=e("seq")).as_("ts"),
-                                exp.ArgMin(this=e("event_id"), expression=e("seq")).as_("event_id"),
-                                exp.ArgMin(this=e("activity"), expression=e("seq")).as_("activity"))
-          .from_(exp.to_table("ev").as_("e")).group_by(e("case_id")))
+    q.cte("decided", exp.select(e("case_id"), *_first_of(e)).from_(exp.to_table("ev").as_("e")).group_by(e("case_id")))
 
 
 def _timely(q: Query, rule: DisclosureRule) -> exp.Select:
     t = q.target
-    _first_event(q, rule.decision)
     p = alias("p")
     # the first disclosure: earliest publication, ties broken by disclosure id
     rank = exp.Window(this=exp.RowNumber(), partition_by=[p("case_id")], order=exp.Order(expressions=[
@@ -100,7 +140,7 @@ def _timely(q: Query, rule: DisclosureRule) -> exp.Select:
                          exp.Sub(this=col("ce", "workday_no"), expression=col("cs", "workday_no")).as_("used"),
                          col("cs", "workday_no").as_("start_no"), col("cs", "version").as_("calendar_version"))
               .from_(exp.to_table("subject").as_("s"))
-              .join(exp.to_table("decided").as_("k"), on=k("case_id").eq(s("case_id")))
+              .join(exp.to_table("first_decision").as_("k"), on=k("case_id").eq(s("case_id")))
               .join(exp.to_table("first_published").as_("f"), on=f("case_id").eq(s("case_id")), join_type="LEFT"))
     judged = q.join_calendar(judged, "cs", k("ts"))
     judged = q.join_calendar(judged, "ce", end)

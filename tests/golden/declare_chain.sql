@@ -1,6 +1,17 @@
 -- rule: G_DECLARE_CHAIN (declare)
 -- params: {"as_of": null, "p0": "DECIDE", "p1": "DELIVER", "p2": "red", "p3": "G_DECLARE_CHAIN", "p4": 1, "p5": "TEST", "p6": "流程", "p7": "样例"}
-WITH ev AS (
+WITH candidate AS (
+  SELECT
+    e.case_id
+  FROM events AS e
+  WHERE
+    e.ts <= CAST($as_of AS TIMESTAMP)
+    AND e.activity IN (CAST($p0 AS TEXT), CAST($p1 AS TEXT))
+  GROUP BY
+    e.case_id
+  HAVING
+    COUNT(CASE WHEN e.activity = CAST($p1 AS TEXT) THEN e.seq END) > 0
+), ev AS (
   SELECT
     e.event_id,
     e.case_id,
@@ -10,6 +21,11 @@ WITH ev AS (
   FROM events AS e
   WHERE
     e.ts <= CAST($as_of AS TIMESTAMP)
+    AND e.case_id IN (
+      SELECT
+        case_id
+      FROM candidate
+    )
 ), subject AS (
   SELECT
     c.case_id AS case_id,
@@ -19,6 +35,12 @@ WITH ev AS (
   FROM cases AS c
   JOIN items AS i
     ON i.item_code = c.item_code
+  WHERE
+    c.case_id IN (
+      SELECT
+        case_id
+      FROM candidate
+    )
 ), marked AS (
   SELECT
     e.case_id,

@@ -1,6 +1,16 @@
 -- rule: G_DECLARE_COUNTED (declare)
 -- params: {"as_of": null, "p0": "SUPPLEMENT_NOTICE", "p1": 1, "p2": "red", "p3": "G_DECLARE_COUNTED", "p4": "TEST", "p5": "流程", "p6": "样例"}
-WITH ev AS (
+WITH candidate AS (
+  SELECT
+    e.case_id
+  FROM events AS e
+  WHERE
+    e.ts <= CAST($as_of AS TIMESTAMP) AND e.activity IN (CAST($p0 AS TEXT))
+  GROUP BY
+    e.case_id
+  HAVING
+    COUNT(CASE WHEN e.activity = CAST($p0 AS TEXT) THEN e.seq END) > CAST($p1 AS INT)
+), ev AS (
   SELECT
     e.event_id,
     e.case_id,
@@ -10,6 +20,11 @@ WITH ev AS (
   FROM events AS e
   WHERE
     e.ts <= CAST($as_of AS TIMESTAMP)
+    AND e.case_id IN (
+      SELECT
+        case_id
+      FROM candidate
+    )
 ), subject AS (
   SELECT
     c.case_id AS case_id,
@@ -19,6 +34,12 @@ WITH ev AS (
   FROM cases AS c
   JOIN items AS i
     ON i.item_code = c.item_code
+  WHERE
+    c.case_id IN (
+      SELECT
+        case_id
+      FROM candidate
+    )
 ), counts AS (
   SELECT
     s.case_id,

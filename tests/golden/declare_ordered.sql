@@ -1,6 +1,18 @@
 -- rule: G_DECLARE_ORDERED (declare)
 -- params: {"as_of": null, "p0": "ACCEPT", "p1": "DECIDE", "p10": "样例", "p2": "D01", "p3": "D02", "p4": 20, "p5": "red", "p6": "G_DECLARE_ORDERED", "p7": 1, "p8": "TEST", "p9": "流程"}
-WITH ev AS (
+WITH candidate AS (
+  SELECT
+    e.case_id
+  FROM events AS e
+  WHERE
+    e.ts <= CAST($as_of AS TIMESTAMP)
+    AND e.activity IN (CAST($p0 AS TEXT), CAST($p1 AS TEXT))
+  GROUP BY
+    e.case_id
+  HAVING
+    COUNT(CASE WHEN e.activity = CAST($p0 AS TEXT) THEN e.seq END) > 0
+    OR COUNT(CASE WHEN e.activity = CAST($p1 AS TEXT) THEN e.seq END) > 0
+), ev AS (
   SELECT
     e.event_id,
     e.case_id,
@@ -9,8 +21,15 @@ WITH ev AS (
     e.ts
   FROM events AS e
   WHERE
-    e.ts <= CAST($as_of AS TIMESTAMP)
-    AND e.activity IN (CAST($p0 AS TEXT), CAST($p1 AS TEXT))
+    (
+      e.ts <= CAST($as_of AS TIMESTAMP)
+      AND e.activity IN (CAST($p0 AS TEXT), CAST($p1 AS TEXT))
+    )
+    AND e.case_id IN (
+      SELECT
+        case_id
+      FROM candidate
+    )
 ), subject AS (
   SELECT
     c.case_id AS case_id,
@@ -22,6 +41,11 @@ WITH ev AS (
     ON i.item_code = c.item_code
   WHERE
     c.dept_code IN (CAST($p2 AS TEXT), CAST($p3 AS TEXT))
+    AND c.case_id IN (
+      SELECT
+        case_id
+      FROM candidate
+    )
 ), marked AS (
   SELECT
     e.case_id,

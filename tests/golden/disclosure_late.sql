@@ -13,14 +13,7 @@ WITH subject AS (
   JOIN items AS i
     ON i.item_code = c.item_code
   WHERE
-    EXISTS(
-      SELECT
-        1
-      FROM events AS known
-      WHERE
-        known.case_id = c.case_id AND known.ts <= CAST($as_of AS TIMESTAMP)
-    )
-    AND NOT i.disclosure_limit IS NULL
+    NOT i.disclosure_limit IS NULL
 ), dev AS (
   SELECT
     e.event_id,
@@ -36,6 +29,10 @@ WITH subject AS (
 ), first_decision AS (
   SELECT
     e.case_id,
+    MIN(e.seq) AS seq,
+    ARG_MIN(e.ts, e.seq) AS ts,
+    ARG_MIN(e.event_id, e.seq) AS event_id,
+    ARG_MIN(e.activity, e.seq) AS activity,
     ARG_MIN(e.document_no, e.seq) AS document_no
   FROM dev AS e
   GROUP BY
@@ -92,27 +89,6 @@ WITH subject AS (
     ON d.decision_no = s.case_decision_no
   WHERE
     d.case_id IS NULL AND d.published_at <= CAST($as_of AS TIMESTAMP)
-), ev AS (
-  SELECT
-    e.event_id,
-    e.case_id,
-    e.seq,
-    e.activity,
-    e.ts
-  FROM events AS e
-  WHERE
-    e.ts <= CAST($as_of AS TIMESTAMP)
-    AND e.activity IN (CAST($p0 AS TEXT), CAST($p1 AS TEXT))
-), decided AS (
-  SELECT
-    e.case_id,
-    MIN(e.seq) AS seq,
-    ARG_MIN(e.ts, e.seq) AS ts,
-    ARG_MIN(e.event_id, e.seq) AS event_id,
-    ARG_MIN(e.activity, e.seq) AS activity
-  FROM ev AS e
-  GROUP BY
-    e.case_id
 ), ranked AS (
   SELECT
     p.case_id,
@@ -144,7 +120,7 @@ WITH subject AS (
     cs.workday_no AS start_no,
     cs.version AS calendar_version
   FROM subject AS s
-  JOIN decided AS k
+  JOIN first_decision AS k
     ON k.case_id = s.case_id
   LEFT JOIN first_published AS f
     ON f.case_id = s.case_id

@@ -1,6 +1,24 @@
 -- rule: G_DISCLOSURE_MISMATCH (disclosure)
 -- params: {"as_of": null, "p0": "DECIDE", "p1": "PENALTY_DECISION", "p2": "red", "p3": "G_DISCLOSURE_MISMATCH", "p4": 1, "p5": "TEST", "p6": "公示", "p7": "样例"}
-WITH subject AS (
+WITH candidate AS (
+  SELECT
+    d.case_id
+  FROM disclosures AS d
+  WHERE
+    NOT d.case_id IS NULL AND d.published_at <= CAST($as_of AS TIMESTAMP)
+  UNION ALL
+  SELECT
+    c.case_id
+  FROM cases AS c
+  WHERE
+    EXISTS(
+      SELECT
+        1
+      FROM disclosures AS d
+      WHERE
+        d.case_id IS NULL AND d.published_at <= CAST($as_of AS TIMESTAMP)
+    )
+), subject AS (
   SELECT
     c.case_id AS case_id,
     c.item_code AS item_code,
@@ -19,6 +37,11 @@ WITH subject AS (
       WHERE
         known.case_id = c.case_id AND known.ts <= CAST($as_of AS TIMESTAMP)
     )
+    AND c.case_id IN (
+      SELECT
+        case_id
+      FROM candidate
+    )
 ), dev AS (
   SELECT
     e.event_id,
@@ -29,11 +52,22 @@ WITH subject AS (
     e.document_no
   FROM events AS e
   WHERE
-    e.ts <= CAST($as_of AS TIMESTAMP)
-    AND e.activity IN (CAST($p0 AS TEXT), CAST($p1 AS TEXT))
+    (
+      e.ts <= CAST($as_of AS TIMESTAMP)
+      AND e.activity IN (CAST($p0 AS TEXT), CAST($p1 AS TEXT))
+    )
+    AND e.case_id IN (
+      SELECT
+        case_id
+      FROM candidate
+    )
 ), first_decision AS (
   SELECT
     e.case_id,
+    MIN(e.seq) AS seq,
+    ARG_MIN(e.ts, e.seq) AS ts,
+    ARG_MIN(e.event_id, e.seq) AS event_id,
+    ARG_MIN(e.activity, e.seq) AS activity,
     ARG_MIN(e.document_no, e.seq) AS document_no
   FROM dev AS e
   GROUP BY

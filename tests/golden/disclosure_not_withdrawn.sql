@@ -1,6 +1,14 @@
 -- rule: G_DISCLOSURE_NOT_WITHDRAWN (disclosure)
--- params: {"as_of": null, "p0": 3, "p1": "DECIDE", "p2": "PENALTY_DECISION", "p3": "REVOKE", "p4": "red", "p5": "G_DISCLOSURE_NOT_WITHDRAWN", "p6": 1, "p7": "TEST", "p8": "公示", "p9": "样例"}
-WITH subject AS (
+-- params: {"as_of": null, "p0": 3, "p1": "REVOKE", "p2": "DECIDE", "p3": "PENALTY_DECISION", "p4": "red", "p5": "G_DISCLOSURE_NOT_WITHDRAWN", "p6": 1, "p7": "TEST", "p8": "公示", "p9": "样例"}
+WITH candidate AS (
+  SELECT
+    e.case_id
+  FROM events AS e
+  WHERE
+    e.ts <= CAST($as_of AS TIMESTAMP) AND e.activity = CAST($p1 AS TEXT)
+  GROUP BY
+    e.case_id
+), subject AS (
   SELECT
     c.case_id AS case_id,
     c.item_code AS item_code,
@@ -13,14 +21,12 @@ WITH subject AS (
   JOIN items AS i
     ON i.item_code = c.item_code
   WHERE
-    EXISTS(
+    NOT CAST($p0 AS INT) IS NULL
+    AND c.case_id IN (
       SELECT
-        1
-      FROM events AS known
-      WHERE
-        known.case_id = c.case_id AND known.ts <= CAST($as_of AS TIMESTAMP)
+        case_id
+      FROM candidate
     )
-    AND NOT CAST($p0 AS INT) IS NULL
 ), dev AS (
   SELECT
     e.event_id,
@@ -31,11 +37,22 @@ WITH subject AS (
     e.document_no
   FROM events AS e
   WHERE
-    e.ts <= CAST($as_of AS TIMESTAMP)
-    AND e.activity IN (CAST($p1 AS TEXT), CAST($p2 AS TEXT))
+    (
+      e.ts <= CAST($as_of AS TIMESTAMP)
+      AND e.activity IN (CAST($p2 AS TEXT), CAST($p3 AS TEXT))
+    )
+    AND e.case_id IN (
+      SELECT
+        case_id
+      FROM candidate
+    )
 ), first_decision AS (
   SELECT
     e.case_id,
+    MIN(e.seq) AS seq,
+    ARG_MIN(e.ts, e.seq) AS ts,
+    ARG_MIN(e.event_id, e.seq) AS event_id,
+    ARG_MIN(e.activity, e.seq) AS activity,
     ARG_MIN(e.document_no, e.seq) AS document_no
   FROM dev AS e
   GROUP BY
@@ -101,7 +118,14 @@ WITH subject AS (
     e.ts
   FROM events AS e
   WHERE
-    e.ts <= CAST($as_of AS TIMESTAMP) AND e.activity IN (CAST($p3 AS TEXT))
+    (
+      e.ts <= CAST($as_of AS TIMESTAMP) AND e.activity IN (CAST($p1 AS TEXT))
+    )
+    AND e.case_id IN (
+      SELECT
+        case_id
+      FROM candidate
+    )
 ), decided AS (
   SELECT
     e.case_id,
