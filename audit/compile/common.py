@@ -3,7 +3,7 @@ and the findings projection (the contract columns, in order, typed)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
 from sqlglot import exp
@@ -49,15 +49,21 @@ class Query:
         self.ctes.append((name, select))
         return name
 
-    def restrict(self, select: exp.Select, name: str = "candidate") -> str:
-        """Narrow every later ``events`` and ``scoped_cases`` CTE to the case ids ``select`` returns.
+    def restrict(self, build: Callable[[], exp.Query | None], name: str = "candidate") -> str | None:
+        """Narrow every later ``events`` and ``scoped_cases`` CTE to the case ids ``build()`` selects.
 
-        ``select`` is a cheap necessary condition for a finding (one narrow aggregate, no text):
-        a case it leaves out could not have raised one, so the full computation — partners,
-        working days, the message and the evidence — runs on the few cases that might. It must be
-        registered before the CTEs it narrows.
+        ``build`` returns a cheap necessary condition for a finding (one narrow aggregate, no text),
+        or None when the rule has none: a case it leaves out could not have raised one, so the full
+        computation — partners, working days, the message and the evidence — runs on the few cases
+        that might. Call it before the CTEs it narrows. A target built with ``narrow=False`` skips
+        it (and binds none of its values).
         """
-        self.cte(name, select)
+        if not getattr(self.target, "narrow", True):
+            return None
+        select = build()
+        if select is None:
+            return None
+        self.ctes.append((name, select))  # type: ignore[arg-type]
         self.candidates = name
         return name
 

@@ -64,9 +64,10 @@ def _stop_codes(rule: DeadlineRule) -> list[str]:
 def build(q: Query, rule: DeadlineRule) -> exp.Select:
     t = q.target
     as_of = q.as_of()
-    q.events("ev", _activities_used(rule))
     limit = col("i", rule.limit.column) if rule.limit.column else q.integer(rule.limit.value or 0)
     unit = col("i", "limit_unit") if rule.unit == "item" else lit(rule.unit)
+    q.restrict(lambda: _candidates(q, rule, limit, unit))
+    q.events("ev", _activities_used(rule))
     q.scoped_cases("subject", {"limit_n": limit, "unit": unit},
                    where=[limit.is_(exp.null()).not_(), unit.isin(*(lit(u) for u in UNITS))])
     _marks(q, rule)
@@ -175,6 +176,77 @@ def build(q: Query, rule: DeadlineRule) -> exp.Select:
         "days_left": greatest(exp.Neg(this=r("over_by")), lit(0)),
     })).from_(exp.to_table("leveled").as_("r")).where(r("level").is_(exp.null()).not_()))
     return q.finish(final)
+
+
+def _candidates(q: Query, rule: DeadlineRule, limit: exp.Expr, unit: exp.Expr) -> exp.Select:
+    """The cases whose clock can have run long enough for a flag, from one narrow aggregate.
+
+    A flag needs used >= the least of allowed + 1 (red), allowed - days_left and share_used ×
+    allowed (yellow, the loosest threshold of any department). In every unit, used is at most
+    the natural days from the start day to the end day (pauses only subtract; a working-day count
+    never exceeds the days it spans), and allowed is at least the limit (the extension only adds;
+    a month has at least 28 days). The start is not before the earliest start or fallback event
+    (for ``*``: the last event); the end is not after the last stop when a stop follows every
+    possible start, else the audit time.
+    """
+    e = alias("e")
+    start, stops = rule.start, _stop_codes(rule)
+    starting = [] if start.activity == "*" else [start.activity]
+    if start.fallback:
+        starting.append(start.fallback.activity)
+    is_start = e("activity").isin(*q.activities(starting)) if starting else exp.false()
+    is_stop = e("activity").isin(*q.activities(stops)) if stops else exp.false()
+    earliest: exp.Expr = agg_filter(exp.Min(this=e("ts")), is_start)
+    if start.activity == "*":
+        earliest = exp.Max(this=e("ts"))      # the start is the last event (no fallback then)
+        last_start: exp.Expr = exp.Max(this=e("seq"))
+    else:
+        last_start = agg_filter(exp.Max(this=e("seq")), is_start)
+    skip = rule.skip_cases_with
+    spans = exp.select(e("case_id"), earliest.as_("first_start"), last_start.as_("last_start"),
+                       agg_filter(exp.Max(this=e("seq")), is_stop).as_("last_stop"),
+                       arg_max(e("ts"), e("seq"), is_stop).as_("last_stop_ts"))
+    events = exp.to_table(q.target.TABLES["event"]).as_("e")
+    where: exp.Expr = e("ts") <= q.as_of()
+    if _activities_used(rule) is not None:
+        where = exp.and_(where, e("activity").isin(*q.activities(sorted(set(starting + stops + skip)))))
+    spans = spans.from_(events).where(where).group_by(e("case_id"))
+    if skip:  # a case with any of these is not judged
+        spans = spans.having(agg_filter(exp.Count(this=exp.Star()), e("activity").isin(*q.activities(skip))).eq(lit(0)))
+
+    g = alias("g")
+    # a stop follows every possible start: the case is not open (no stop at all: NULL → false)
+    stopped = coalesce(g("last_stop") > g("last_start"), exp.false())
+    end = case([(stopped, g("last_stop_ts"))], q.as_of())
+    longest = _unit_switch(rule, unit, {
+        "workday": exp.Sub(this=col("ce", "workday_no"), expression=col("cs", "workday_no")),
+        "day": date_diff(date_of(g("first_start")), date_of(end)),
+        "month": date_diff(date_of(g("first_start")), date_of(end))})
+    allowed = _unit_switch(rule, unit, {"workday": limit, "day": limit,
+                                        "month": exp.Mul(this=lit(28), expression=limit)})
+    red: exp.Expr = longest > allowed
+    yellow = rule.levels.yellow
+    if yellow is not None and rule.judge != "stopped":
+        thresholds = [yellow, *yellow.by_department.values()]
+        days_left = [y.days_left for y in thresholds if y.days_left is not None]
+        shares = [y.share_used for y in thresholds if y.share_used is not None]
+        near: list[exp.Expr] = []
+        if days_left:
+            near.append(longest >= exp.Sub(this=allowed, expression=q.integer(max(days_left))))
+        if shares:
+            near.append(longest >= exp.Mul(this=q.binder.bind(float(min(shares)), "DOUBLE"), expression=allowed))
+        red = exp.or_(red, exp.and_(exp.Paren(this=stopped).not_(), exp.or_(*near)))
+    select = (exp.select(g("case_id")).from_(spans.subquery("g"))
+              .join(exp.to_table(q.target.TABLES["case"]).as_("c"), on=col("c", "case_id").eq(g("case_id")))
+              .join(exp.to_table(q.target.TABLES["item"]).as_("i"), on=col("i", "item_code").eq(col("c", "item_code"))))
+    select = q.join_calendar(select, "cs", g("first_start"))
+    select = q.join_calendar(select, "ce", end)
+    keep = [g("first_start").is_(exp.null()).not_(), exp.Paren(this=red)]
+    if rule.judge == "stopped":
+        keep.append(g("last_stop").is_(exp.null()).not_())
+    elif rule.judge == "open":
+        keep.append(exp.Paren(this=stopped).not_())
+    return select.where(exp.and_(*keep))
 
 
 def _yellow_condition(q: Query, rule: DeadlineRule, get: Column) -> exp.Expr | None:

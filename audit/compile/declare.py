@@ -30,9 +30,7 @@ def build(q: Query, rule: DeclareRule) -> exp.Select:
     # counting templates must see cases with no a at all, chains the event right next to each one
     needs_all = spec.form == "chain" or not spec.ordered
     activities = None if needs_all else [rule.a] + ([rule.b] if rule.b else [])
-    candidates = _candidates(q, rule)
-    if candidates is not None:
-        q.restrict(candidates)
+    q.restrict(lambda: _candidates(q, rule))
     q.events("ev", activities)
     q.scoped_cases("subject")
     if spec.ordered:

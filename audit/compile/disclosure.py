@@ -61,9 +61,7 @@ def build(q: Query, rule: DisclosureRule) -> exp.Select:
         limit = col("i", rule.limit.column) if rule.limit.column else q.integer(rule.limit.value or 0)
     columns: dict[str, exp.Expr] = {"case_decision_no": col("c", "decision_no"),
                                      "case_fine_amount": col("c", "fine_amount")}
-    candidates = _candidates(q, rule)
-    if candidates is not None:
-        q.restrict(candidates)
+    q.restrict(lambda: _candidates(q, rule))
     # late, missing and not_withdrawn join the case's decision or revocation event by as_of, which
     # already makes it known
     where: list[exp.Expr] = [q.case_known()] if rule.check in ("mismatch", "personal_id") else []

@@ -24,7 +24,15 @@ from audit.rules.vocab import TABLES
 
 
 class DuckDBTarget(Target):
-    """Compiles rules to DuckDB SQL with bound parameters (``$p0``…, ``$as_of``)."""
+    """Compiles rules to DuckDB SQL with bound parameters (``$p0``…, ``$as_of``).
+
+    ``narrow=False`` leaves out every rule's candidate narrowing (``Query.restrict``): the same
+    findings from the whole computation over every case in scope, slower — what the narrowing is
+    checked against.
+    """
+
+    def __init__(self, *, narrow: bool = True):
+        self.narrow = narrow
 
     NAME: ClassVar[str] = "duckdb"
     DIALECT: ClassVar[str] = "duckdb"

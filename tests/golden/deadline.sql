@@ -1,6 +1,147 @@
 -- rule: G_DEADLINE (deadline)
--- params: {"as_of": null, "p0": "ACCEPT", "p1": "DECIDE", "p10": "行政许可", "p11": 5, "p12": 10, "p13": "red", "p14": 2, "p15": "D02", "p16": 1, "p17": 0.9, "p18": "G_DEADLINE", "p19": "TEST", "p2": "EXTEND", "p20": "时效", "p21": "样例", "p3": "REFUSE", "p4": "RESUME", "p5": "SUBMIT", "p6": "SUPPLEMENT_NOTICE", "p7": "SUPPLEMENT_RECEIVED", "p8": "SUSPEND", "p9": "service"}
-WITH ev AS (
+-- params: {"as_of": null, "p0": "ACCEPT", "p1": "SUBMIT", "p10": "SUSPEND", "p11": "service", "p12": "行政许可", "p13": 5, "p14": 10, "p15": "red", "p16": "D02", "p17": 1, "p18": "G_DEADLINE", "p19": "TEST", "p2": "DECIDE", "p20": "时效", "p21": "样例", "p3": "REFUSE", "p4": 2, "p5": 0.9, "p6": "EXTEND", "p7": "RESUME", "p8": "SUPPLEMENT_NOTICE", "p9": "SUPPLEMENT_RECEIVED"}
+WITH candidate AS (
+  SELECT
+    g.case_id
+  FROM (
+    SELECT
+      e.case_id,
+      MIN(e.ts) FILTER(WHERE
+        e.activity IN (CAST($p0 AS TEXT), CAST($p1 AS TEXT))) AS first_start,
+      MAX(e.seq) FILTER(WHERE
+        e.activity IN (CAST($p0 AS TEXT), CAST($p1 AS TEXT))) AS last_start,
+      MAX(e.seq) FILTER(WHERE
+        e.activity IN (CAST($p2 AS TEXT), CAST($p3 AS TEXT))) AS last_stop,
+      ARG_MAX(e.ts, e.seq) FILTER(WHERE
+        e.activity IN (CAST($p2 AS TEXT), CAST($p3 AS TEXT))) AS last_stop_ts
+    FROM events AS e
+    WHERE
+      e.ts <= CAST($as_of AS TIMESTAMP)
+      AND e.activity IN (CAST($p0 AS TEXT), CAST($p2 AS TEXT), CAST($p3 AS TEXT), CAST($p1 AS TEXT))
+    GROUP BY
+      e.case_id
+  ) AS g
+  JOIN cases AS c
+    ON c.case_id = g.case_id
+  JOIN items AS i
+    ON i.item_code = c.item_code
+  LEFT JOIN calendar AS cs
+    ON cs.day = CAST(g.first_start AS DATE)
+  LEFT JOIN calendar AS ce
+    ON ce.day = CAST(CASE
+      WHEN COALESCE(g.last_stop > g.last_start, FALSE)
+      THEN g.last_stop_ts
+      ELSE CAST($as_of AS TIMESTAMP)
+    END AS DATE)
+  WHERE
+    NOT g.first_start IS NULL
+    AND (
+      CASE
+        WHEN i.limit_unit = 'workday'
+        THEN ce.workday_no - cs.workday_no
+        WHEN i.limit_unit = 'day'
+        THEN DATE_DIFF(
+          'DAY',
+          CAST(g.first_start AS DATE),
+          CAST(CASE
+            WHEN COALESCE(g.last_stop > g.last_start, FALSE)
+            THEN g.last_stop_ts
+            ELSE CAST($as_of AS TIMESTAMP)
+          END AS DATE)
+        )
+        WHEN i.limit_unit = 'month'
+        THEN DATE_DIFF(
+          'DAY',
+          CAST(g.first_start AS DATE),
+          CAST(CASE
+            WHEN COALESCE(g.last_stop > g.last_start, FALSE)
+            THEN g.last_stop_ts
+            ELSE CAST($as_of AS TIMESTAMP)
+          END AS DATE)
+        )
+      END > CASE
+        WHEN i.limit_unit = 'workday'
+        THEN i.promised_limit
+        WHEN i.limit_unit = 'day'
+        THEN i.promised_limit
+        WHEN i.limit_unit = 'month'
+        THEN 28 * i.promised_limit
+      END
+      OR (
+        NOT (
+          COALESCE(g.last_stop > g.last_start, FALSE)
+        )
+        AND (
+          CASE
+            WHEN i.limit_unit = 'workday'
+            THEN ce.workday_no - cs.workday_no
+            WHEN i.limit_unit = 'day'
+            THEN DATE_DIFF(
+              'DAY',
+              CAST(g.first_start AS DATE),
+              CAST(CASE
+                WHEN COALESCE(g.last_stop > g.last_start, FALSE)
+                THEN g.last_stop_ts
+                ELSE CAST($as_of AS TIMESTAMP)
+              END AS DATE)
+            )
+            WHEN i.limit_unit = 'month'
+            THEN DATE_DIFF(
+              'DAY',
+              CAST(g.first_start AS DATE),
+              CAST(CASE
+                WHEN COALESCE(g.last_stop > g.last_start, FALSE)
+                THEN g.last_stop_ts
+                ELSE CAST($as_of AS TIMESTAMP)
+              END AS DATE)
+            )
+          END >= (
+            CASE
+              WHEN i.limit_unit = 'workday'
+              THEN i.promised_limit
+              WHEN i.limit_unit = 'day'
+              THEN i.promised_limit
+              WHEN i.limit_unit = 'month'
+              THEN 28 * i.promised_limit
+            END - CAST($p4 AS INT)
+          )
+          OR CASE
+            WHEN i.limit_unit = 'workday'
+            THEN ce.workday_no - cs.workday_no
+            WHEN i.limit_unit = 'day'
+            THEN DATE_DIFF(
+              'DAY',
+              CAST(g.first_start AS DATE),
+              CAST(CASE
+                WHEN COALESCE(g.last_stop > g.last_start, FALSE)
+                THEN g.last_stop_ts
+                ELSE CAST($as_of AS TIMESTAMP)
+              END AS DATE)
+            )
+            WHEN i.limit_unit = 'month'
+            THEN DATE_DIFF(
+              'DAY',
+              CAST(g.first_start AS DATE),
+              CAST(CASE
+                WHEN COALESCE(g.last_stop > g.last_start, FALSE)
+                THEN g.last_stop_ts
+                ELSE CAST($as_of AS TIMESTAMP)
+              END AS DATE)
+            )
+          END >= (
+            CAST($p5 AS DOUBLE) * CASE
+              WHEN i.limit_unit = 'workday'
+              THEN i.promised_limit
+              WHEN i.limit_unit = 'day'
+              THEN i.promised_limit
+              WHEN i.limit_unit = 'month'
+              THEN 28 * i.promised_limit
+            END
+          )
+        )
+      )
+    )
+), ev AS (
   SELECT
     e.event_id,
     e.case_id,
@@ -9,17 +150,24 @@ WITH ev AS (
     e.ts
   FROM events AS e
   WHERE
-    e.ts <= CAST($as_of AS TIMESTAMP)
-    AND e.activity IN (
-      CAST($p0 AS TEXT),
-      CAST($p1 AS TEXT),
-      CAST($p2 AS TEXT),
-      CAST($p3 AS TEXT),
-      CAST($p4 AS TEXT),
-      CAST($p5 AS TEXT),
-      CAST($p6 AS TEXT),
-      CAST($p7 AS TEXT),
-      CAST($p8 AS TEXT)
+    (
+      e.ts <= CAST($as_of AS TIMESTAMP)
+      AND e.activity IN (
+        CAST($p0 AS TEXT),
+        CAST($p2 AS TEXT),
+        CAST($p6 AS TEXT),
+        CAST($p3 AS TEXT),
+        CAST($p7 AS TEXT),
+        CAST($p1 AS TEXT),
+        CAST($p8 AS TEXT),
+        CAST($p9 AS TEXT),
+        CAST($p10 AS TEXT)
+      )
+    )
+    AND e.case_id IN (
+      SELECT
+        case_id
+      FROM candidate
     )
 ), subject AS (
   SELECT
@@ -33,13 +181,18 @@ WITH ev AS (
   JOIN items AS i
     ON i.item_code = c.item_code
   WHERE
-    c.case_kind = CAST($p9 AS TEXT)
-    AND i.kind IN (CAST($p10 AS TEXT))
+    c.case_kind = CAST($p11 AS TEXT)
+    AND i.kind IN (CAST($p12 AS TEXT))
     AND (
       i.promised_limit <= i.legal_limit
     )
     AND NOT i.promised_limit IS NULL
     AND i.limit_unit IN ('workday', 'day', 'month')
+    AND c.case_id IN (
+      SELECT
+        case_id
+      FROM candidate
+    )
 ), marks AS (
   SELECT
     ev.case_id,
@@ -51,17 +204,17 @@ WITH ev AS (
       ev.activity = CAST($p0 AS TEXT)) AS s_id,
     'ACCEPT' AS s_act,
     MIN(ev.seq) FILTER(WHERE
-      ev.activity = CAST($p5 AS TEXT)) AS f_seq,
+      ev.activity = CAST($p1 AS TEXT)) AS f_seq,
     ARG_MIN(ev.ts, ev.seq) FILTER(WHERE
-      ev.activity = CAST($p5 AS TEXT)) AS f_ts,
+      ev.activity = CAST($p1 AS TEXT)) AS f_ts,
     ARG_MIN(ev.event_id, ev.seq) FILTER(WHERE
-      ev.activity = CAST($p5 AS TEXT)) AS f_id,
+      ev.activity = CAST($p1 AS TEXT)) AS f_id,
     MIN(ev.seq) FILTER(WHERE
-      ev.activity = CAST($p6 AS TEXT)) AS l_seq,
+      ev.activity = CAST($p8 AS TEXT)) AS l_seq,
     ARG_MIN(ev.ts, ev.seq) FILTER(WHERE
-      ev.activity = CAST($p6 AS TEXT)) AS l_ts,
+      ev.activity = CAST($p8 AS TEXT)) AS l_ts,
     ARG_MIN(ev.event_id, ev.seq) FILTER(WHERE
-      ev.activity = CAST($p6 AS TEXT)) AS l_id
+      ev.activity = CAST($p8 AS TEXT)) AS l_id
   FROM ev
   GROUP BY
     ev.case_id
@@ -76,35 +229,35 @@ WITH ev AS (
     CASE
       WHEN NOT m.f_seq IS NULL
       AND NOT m.l_seq IS NULL
-      AND cl.workday_no - cf.workday_no > CAST($p11 AS INT)
+      AND cl.workday_no - cf.workday_no > CAST($p13 AS INT)
       THEN m.f_seq
       ELSE m.s_seq
     END AS start_seq,
     CASE
       WHEN NOT m.f_seq IS NULL
       AND NOT m.l_seq IS NULL
-      AND cl.workday_no - cf.workday_no > CAST($p11 AS INT)
+      AND cl.workday_no - cf.workday_no > CAST($p13 AS INT)
       THEN m.f_ts
       ELSE m.s_ts
     END AS start_ts,
     CASE
       WHEN NOT m.f_seq IS NULL
       AND NOT m.l_seq IS NULL
-      AND cl.workday_no - cf.workday_no > CAST($p11 AS INT)
+      AND cl.workday_no - cf.workday_no > CAST($p13 AS INT)
       THEN m.f_id
       ELSE m.s_id
     END AS start_id,
     CASE
       WHEN NOT m.f_seq IS NULL
       AND NOT m.l_seq IS NULL
-      AND cl.workday_no - cf.workday_no > CAST($p11 AS INT)
+      AND cl.workday_no - cf.workday_no > CAST($p13 AS INT)
       THEN 'SUBMIT'
       ELSE m.s_act
     END AS start_act,
     (
       NOT m.f_seq IS NULL
       AND NOT m.l_seq IS NULL
-      AND cl.workday_no - cf.workday_no > CAST($p11 AS INT)
+      AND cl.workday_no - cf.workday_no > CAST($p13 AS INT)
     ) AS fallback_used
   FROM subject AS s
   JOIN marks AS m
@@ -124,7 +277,7 @@ WITH ev AS (
   JOIN ev AS e
     ON e.case_id = k.case_id
     AND e.seq > k.start_seq
-    AND e.activity IN (CAST($p1 AS TEXT), CAST($p3 AS TEXT))
+    AND e.activity IN (CAST($p2 AS TEXT), CAST($p3 AS TEXT))
   GROUP BY
     k.case_id
 ), bounds AS (
@@ -135,27 +288,27 @@ WITH ev AS (
     e.event_id,
     e.activity,
     CASE
-      WHEN e.activity IN (CAST($p6 AS TEXT), CAST($p7 AS TEXT))
+      WHEN e.activity IN (CAST($p8 AS TEXT), CAST($p9 AS TEXT))
       THEN 1
-      WHEN e.activity IN (CAST($p8 AS TEXT), CAST($p4 AS TEXT))
+      WHEN e.activity IN (CAST($p10 AS TEXT), CAST($p7 AS TEXT))
       THEN 2
     END AS pair,
     CASE
-      WHEN e.activity IN (CAST($p6 AS TEXT), CAST($p8 AS TEXT))
+      WHEN e.activity IN (CAST($p8 AS TEXT), CAST($p10 AS TEXT))
       THEN 'begin'
       ELSE 'end'
     END AS role,
     LAG(
       CASE
-        WHEN e.activity IN (CAST($p6 AS TEXT), CAST($p8 AS TEXT))
+        WHEN e.activity IN (CAST($p8 AS TEXT), CAST($p10 AS TEXT))
         THEN 'begin'
         ELSE 'end'
       END
     ) OVER (
       PARTITION BY e.case_id, CASE
-        WHEN e.activity IN (CAST($p6 AS TEXT), CAST($p7 AS TEXT))
+        WHEN e.activity IN (CAST($p8 AS TEXT), CAST($p9 AS TEXT))
         THEN 1
-        WHEN e.activity IN (CAST($p8 AS TEXT), CAST($p4 AS TEXT))
+        WHEN e.activity IN (CAST($p10 AS TEXT), CAST($p7 AS TEXT))
         THEN 2
       END
       ORDER BY e.seq
@@ -164,7 +317,7 @@ WITH ev AS (
   JOIN clock AS k
     ON k.case_id = e.case_id AND e.seq >= k.start_seq
   WHERE
-    e.activity IN (CAST($p6 AS TEXT), CAST($p7 AS TEXT), CAST($p8 AS TEXT), CAST($p4 AS TEXT))
+    e.activity IN (CAST($p8 AS TEXT), CAST($p9 AS TEXT), CAST($p10 AS TEXT), CAST($p7 AS TEXT))
 ), pauses AS (
   SELECT
     b.case_id,
@@ -353,7 +506,7 @@ WITH ev AS (
   JOIN ev AS e
     ON e.case_id = k.case_id
     AND e.seq > k.start_seq
-    AND e.activity IN (CAST($p2 AS TEXT))
+    AND e.activity IN (CAST($p6 AS TEXT))
   LEFT JOIN stops AS st
     ON st.case_id = k.case_id
   WHERE
@@ -380,7 +533,7 @@ WITH ev AS (
     COALESCE(st.stop_ts, CAST($as_of AS TIMESTAMP)) AS end_ts,
     x.ext_id,
     x.ext_ts,
-    CASE WHEN NOT x.ext_seq IS NULL THEN CAST($p12 AS INT) ELSE 0 END AS ext_n,
+    CASE WHEN NOT x.ext_seq IS NULL THEN CAST($p14 AS INT) ELSE 0 END AS ext_n,
     COALESCE(p.paused_wd, 0) AS paused_wd,
     COALESCE(p.paused_days, 0) AS paused_days,
     COALESCE(p.pause_open, FALSE) AS pause_open,
@@ -464,17 +617,17 @@ WITH ev AS (
       WHEN m.is_open AND m.pause_open
       THEN NULL
       WHEN m.used > m.allowed
-      THEN CAST($p13 AS TEXT)
+      THEN CAST($p15 AS TEXT)
       WHEN m.is_open
       AND (
         (
           m.allowed - m.used
         ) <= CASE
-          WHEN m.dept_code = CAST($p15 AS TEXT)
-          THEN CAST($p16 AS INT)
-          ELSE CAST($p14 AS INT)
+          WHEN m.dept_code = CAST($p16 AS TEXT)
+          THEN CAST($p17 AS INT)
+          ELSE CAST($p4 AS INT)
         END
-        OR m.used >= CASE WHEN m.dept_code = CAST($p15 AS TEXT) THEN NULL ELSE CAST($p17 AS DOUBLE) END * m.allowed
+        OR m.used >= CASE WHEN m.dept_code = CAST($p16 AS TEXT) THEN NULL ELSE CAST($p5 AS DOUBLE) END * m.allowed
       )
       THEN 'yellow'
     END AS level
@@ -482,7 +635,7 @@ WITH ev AS (
 )
 SELECT
   CAST($p18 AS TEXT) AS rule_id,
-  CAST($p16 AS INT) AS rule_version,
+  CAST($p17 AS INT) AS rule_version,
   CAST($p19 AS TEXT) AS violation_code,
   CAST(r.case_id AS TEXT) AS case_id,
   CAST(r.item_code AS TEXT) AS item_code,
@@ -523,7 +676,7 @@ SELECT
     COALESCE(
       CAST(CASE
         WHEN r.fallback_used
-        THEN CONCAT('（补正告知晚于申请/收件超过', COALESCE(CAST(CAST($p11 AS INT) AS TEXT), ''), '个工作日，改自申请/收件起算）')
+        THEN CONCAT('（补正告知晚于申请/收件超过', COALESCE(CAST(CAST($p13 AS INT) AS TEXT), ''), '个工作日，改自申请/收件起算）')
         ELSE ''
       END AS TEXT),
       ''

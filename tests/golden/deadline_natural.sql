@@ -1,6 +1,53 @@
 -- rule: G_DEADLINE_NATURAL (deadline)
--- params: {"as_of": null, "p0": "FILE_CASE", "p1": "PENALTY_DECISION", "p2": 90, "p3": "enforcement", "p4": "red", "p5": "G_DEADLINE_NATURAL", "p6": 1, "p7": "TEST", "p8": "时效", "p9": "样例"}
-WITH ev AS (
+-- params: {"as_of": null, "p0": 90, "p1": "FILE_CASE", "p2": "PENALTY_DECISION", "p3": "enforcement", "p4": "red", "p5": "G_DEADLINE_NATURAL", "p6": 1, "p7": "TEST", "p8": "时效", "p9": "样例"}
+WITH candidate AS (
+  SELECT
+    g.case_id
+  FROM (
+    SELECT
+      e.case_id,
+      MIN(e.ts) FILTER(WHERE
+        e.activity IN (CAST($p1 AS TEXT))) AS first_start,
+      MAX(e.seq) FILTER(WHERE
+        e.activity IN (CAST($p1 AS TEXT))) AS last_start,
+      MAX(e.seq) FILTER(WHERE
+        e.activity IN (CAST($p2 AS TEXT))) AS last_stop,
+      ARG_MAX(e.ts, e.seq) FILTER(WHERE
+        e.activity IN (CAST($p2 AS TEXT))) AS last_stop_ts
+    FROM events AS e
+    WHERE
+      e.ts <= CAST($as_of AS TIMESTAMP)
+      AND e.activity IN (CAST($p1 AS TEXT), CAST($p2 AS TEXT))
+    GROUP BY
+      e.case_id
+  ) AS g
+  JOIN cases AS c
+    ON c.case_id = g.case_id
+  JOIN items AS i
+    ON i.item_code = c.item_code
+  LEFT JOIN calendar AS cs
+    ON cs.day = CAST(g.first_start AS DATE)
+  LEFT JOIN calendar AS ce
+    ON ce.day = CAST(CASE
+      WHEN COALESCE(g.last_stop > g.last_start, FALSE)
+      THEN g.last_stop_ts
+      ELSE CAST($as_of AS TIMESTAMP)
+    END AS DATE)
+  WHERE
+    NOT g.first_start IS NULL
+    AND (
+      DATE_DIFF(
+        'DAY',
+        CAST(g.first_start AS DATE),
+        CAST(CASE
+          WHEN COALESCE(g.last_stop > g.last_start, FALSE)
+          THEN g.last_stop_ts
+          ELSE CAST($as_of AS TIMESTAMP)
+        END AS DATE)
+      ) > CAST($p0 AS INT)
+    )
+    AND NOT g.last_stop IS NULL
+), ev AS (
   SELECT
     e.event_id,
     e.case_id,
@@ -9,32 +56,44 @@ WITH ev AS (
     e.ts
   FROM events AS e
   WHERE
-    e.ts <= CAST($as_of AS TIMESTAMP)
-    AND e.activity IN (CAST($p0 AS TEXT), CAST($p1 AS TEXT))
+    (
+      e.ts <= CAST($as_of AS TIMESTAMP)
+      AND e.activity IN (CAST($p1 AS TEXT), CAST($p2 AS TEXT))
+    )
+    AND e.case_id IN (
+      SELECT
+        case_id
+      FROM candidate
+    )
 ), subject AS (
   SELECT
     c.case_id AS case_id,
     c.item_code AS item_code,
     c.dept_code AS dept_code,
     c.source_system AS source_system,
-    CAST($p2 AS INT) AS limit_n,
+    CAST($p0 AS INT) AS limit_n,
     'day' AS unit
   FROM cases AS c
   JOIN items AS i
     ON i.item_code = c.item_code
   WHERE
     c.case_kind = CAST($p3 AS TEXT)
-    AND NOT CAST($p2 AS INT) IS NULL
+    AND NOT CAST($p0 AS INT) IS NULL
     AND 'day' IN ('workday', 'day', 'month')
+    AND c.case_id IN (
+      SELECT
+        case_id
+      FROM candidate
+    )
 ), marks AS (
   SELECT
     ev.case_id,
     MIN(ev.seq) FILTER(WHERE
-      ev.activity = CAST($p0 AS TEXT)) AS s_seq,
+      ev.activity = CAST($p1 AS TEXT)) AS s_seq,
     ARG_MIN(ev.ts, ev.seq) FILTER(WHERE
-      ev.activity = CAST($p0 AS TEXT)) AS s_ts,
+      ev.activity = CAST($p1 AS TEXT)) AS s_ts,
     ARG_MIN(ev.event_id, ev.seq) FILTER(WHERE
-      ev.activity = CAST($p0 AS TEXT)) AS s_id,
+      ev.activity = CAST($p1 AS TEXT)) AS s_id,
     'FILE_CASE' AS s_act
   FROM ev
   GROUP BY
@@ -66,7 +125,7 @@ WITH ev AS (
   JOIN ev AS e
     ON e.case_id = k.case_id
     AND e.seq > k.start_seq
-    AND e.activity IN (CAST($p1 AS TEXT))
+    AND e.activity IN (CAST($p2 AS TEXT))
   GROUP BY
     k.case_id
 ), judged AS (

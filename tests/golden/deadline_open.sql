@@ -1,6 +1,46 @@
 -- rule: G_DEADLINE_OPEN (deadline)
--- params: {"as_of": null, "p0": 10, "p1": "service", "p10": "TEST", "p11": "时效", "p12": "样例", "p2": "DECIDE", "p3": "REFUSE", "p4": "CLOSE", "p5": "SUPPLEMENT_NOTICE", "p6": "SUPPLEMENT_RECEIVED", "p7": "yellow", "p8": "G_DEADLINE_OPEN", "p9": 1}
-WITH ev AS (
+-- params: {"as_of": null, "p0": 10, "p1": "DECIDE", "p10": "TEST", "p11": "时效", "p12": "样例", "p2": "REFUSE", "p3": "CLOSE", "p4": "service", "p5": "SUPPLEMENT_NOTICE", "p6": "SUPPLEMENT_RECEIVED", "p7": "yellow", "p8": "G_DEADLINE_OPEN", "p9": 1}
+WITH candidate AS (
+  SELECT
+    g.case_id
+  FROM (
+    SELECT
+      e.case_id,
+      MAX(e.ts) AS first_start,
+      MAX(e.seq) AS last_start,
+      MAX(e.seq) FILTER(WHERE
+        FALSE) AS last_stop,
+      ARG_MAX(e.ts, e.seq) FILTER(WHERE
+        FALSE) AS last_stop_ts
+    FROM events AS e
+    WHERE
+      e.ts <= CAST($as_of AS TIMESTAMP)
+    GROUP BY
+      e.case_id
+    HAVING
+      COUNT(*) FILTER(WHERE
+        e.activity IN (CAST($p1 AS TEXT), CAST($p2 AS TEXT), CAST($p3 AS TEXT))) = 0
+  ) AS g
+  JOIN cases AS c
+    ON c.case_id = g.case_id
+  JOIN items AS i
+    ON i.item_code = c.item_code
+  LEFT JOIN calendar AS cs
+    ON cs.day = CAST(g.first_start AS DATE)
+  LEFT JOIN calendar AS ce
+    ON ce.day = CAST(CASE
+      WHEN COALESCE(g.last_stop > g.last_start, FALSE)
+      THEN g.last_stop_ts
+      ELSE CAST($as_of AS TIMESTAMP)
+    END AS DATE)
+  WHERE
+    NOT g.first_start IS NULL
+    AND (
+      (
+        ce.workday_no - cs.workday_no
+      ) > CAST($p0 AS INT)
+    )
+), ev AS (
   SELECT
     e.event_id,
     e.case_id,
@@ -10,6 +50,11 @@ WITH ev AS (
   FROM events AS e
   WHERE
     e.ts <= CAST($as_of AS TIMESTAMP)
+    AND e.case_id IN (
+      SELECT
+        case_id
+      FROM candidate
+    )
 ), subject AS (
   SELECT
     c.case_id AS case_id,
@@ -22,9 +67,14 @@ WITH ev AS (
   JOIN items AS i
     ON i.item_code = c.item_code
   WHERE
-    c.case_kind = CAST($p1 AS TEXT)
+    c.case_kind = CAST($p4 AS TEXT)
     AND NOT CAST($p0 AS INT) IS NULL
     AND 'workday' IN ('workday', 'day', 'month')
+    AND c.case_id IN (
+      SELECT
+        case_id
+      FROM candidate
+    )
 ), marks AS (
   SELECT
     ev.case_id,
@@ -40,7 +90,7 @@ WITH ev AS (
     e.case_id
   FROM ev AS e
   WHERE
-    e.activity IN (CAST($p2 AS TEXT), CAST($p3 AS TEXT), CAST($p4 AS TEXT))
+    e.activity IN (CAST($p1 AS TEXT), CAST($p2 AS TEXT), CAST($p3 AS TEXT))
 ), clock AS (
   SELECT
     s.case_id,
