@@ -78,7 +78,7 @@ def test_a_failing_inline_test_exits_1(tmp_path: Path, capsys: pytest.CaptureFix
 def test_explain(capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = invoke(capsys, "rules", "explain", "T_PROMISED")
     assert code == 0
-    assert "自第一个“受理”起算" in out and "WITH ev AS" in out and "<审计时点>" in out
+    assert "自第一个“受理”起算" in out and "WITH candidate AS" in out and "), ev AS (" in out and "<审计时点>" in out
 
 
 def test_explain_an_unknown_rule(capsys: pytest.CaptureFixture[str]) -> None:
