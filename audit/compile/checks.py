@@ -7,6 +7,8 @@ into one finding per case.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from sqlglot import exp
 
 from audit.compile.common import Query
@@ -108,7 +110,47 @@ def build_field(q: Query, rule: FieldRule) -> exp.Select:
     return grouped(q, prefix=condition_text)
 
 
+def _officer_problem(officers: exp.Expr, officer: str, day: exp.Expr) -> dict[str, exp.Expr]:
+    """The officer rule's conditions: too few distinct officers on an event; an officer (of table
+    alias ``officer``, LEFT JOINed) unknown, without a certificate, or with one not valid on ``day``."""
+    f = alias(officer)
+    count = coalesce(exp.ArraySize(this=exp.ArrayDistinct(this=officers)), lit(0))
+    return {
+        "count": count,
+        "unknown": f("officer_id").is_(exp.null()),
+        "no_cert": exp.or_(f("cert_no").is_(exp.null()), exp.Trim(this=f("cert_no")).eq(lit(""))),
+        "outside": exp.or_(f("cert_valid_from") > day, f("cert_valid_to") < day),
+    }
+
+
+def _officer_candidates(q: Query, rule: OfficerRule) -> exp.Query:
+    """The cases with an event of the rule's activities that has too few officers or one whose
+    certificate does not hold that day — the rule's own conditions, without the text."""
+    t = q.target
+    e = alias("e")
+    events = exp.to_table(t.TABLES["event"]).as_("e")
+    mine = exp.and_(e("ts") <= q.as_of(), e("activity").isin(*q.activities(rule.activities)))
+    parts: list[exp.Select] = []
+    if rule.min_officers is not None:
+        few = _officer_problem(e("officer_ids"), "f", date_of(e("ts")))["count"] < q.integer(rule.min_officers)
+        parts.append(exp.select(e("case_id")).from_(events).where(exp.and_(mine, few)))
+    if rule.certificate:
+        u = alias("u")
+        listed = (exp.select(e("case_id"), e("ts"), exp.Explode(this=exp.ArrayDistinct(this=e("officer_ids")))
+                             .as_("officer_id")).from_(events.copy()).where(mine))
+        bad = _officer_problem(exp.null(), "f", date_of(u("ts")))
+        parts.append(exp.select(u("case_id")).from_(listed.subquery("u"))
+                     .join(exp.to_table(t.TABLES["officer"]).as_("f"), on=col("f", "officer_id").eq(u("officer_id")),
+                           join_type="LEFT")
+                     .where(exp.or_(bad["unknown"], bad["no_cert"], bad["outside"])))
+    union: exp.Query = parts[0]
+    for other in parts[1:]:
+        union = exp.union(union, other, distinct=False)
+    return union
+
+
 def _officer_events(q: Query, rule: OfficerRule) -> None:
+    q.restrict(lambda: _officer_candidates(q, rule))
     q.events("ev", rule.activities, columns=("officer_ids",))
     q.scoped_cases("subject")
     q.cte("oe", exp.select(*(col("s", c) for c in SUBJECT), *(col("e", c) for c in (
@@ -127,7 +169,7 @@ def build_officer(q: Query, rule: OfficerRule) -> exp.Select:
 
     rows: list[exp.Select] = []
     if rule.min_officers is not None:
-        count = coalesce(exp.ArraySize(this=exp.ArrayDistinct(this=o("officer_ids"))), lit(0))
+        count = _officer_problem(o("officer_ids"), "f", date_of(o("ts")))["count"]
         minimum = q.integer(rule.min_officers)
         rows.append(exp.select(
             *(o(c) for c in SUBJECT),
@@ -140,10 +182,8 @@ def build_officer(q: Query, rule: OfficerRule) -> exp.Select:
               .from_(exp.to_table("oe").as_("o")))
         u = alias("u")
         f = alias("f")
-        day = date_of(u("ts"))
-        unknown = f("officer_id").is_(exp.null())
-        no_cert = exp.or_(f("cert_no").is_(exp.null()), exp.Trim(this=f("cert_no")).eq(lit("")))
-        outside = exp.or_(f("cert_valid_from") > day, f("cert_valid_to") < day)
+        bad = _officer_problem(o("officer_ids"), "f", date_of(u("ts")))
+        unknown, no_cert, outside = bad["unknown"], bad["no_cert"], bad["outside"]
         reason = case([
             (unknown, lit("不在执法人员名录中")),
             (no_cert, lit("无执法证件")),
@@ -166,21 +206,41 @@ def build_officer(q: Query, rule: OfficerRule) -> exp.Select:
     return grouped(q)
 
 
+def _document_problem(q: Query, rule: DocumentRule, e: Callable[[str], exp.Column]) -> tuple[exp.Expr, exp.Expr]:
+    """An event (alias ``e``) without a document number, or with a document of the wrong type: the
+    condition and its Chinese reason."""
+    blank = exp.or_(e("document_no").is_(exp.null()), exp.Trim(this=e("document_no")).eq(lit("")))
+    if rule.document_type is None:
+        return blank, lit("未登记文书编号")
+    wanted = q.text(rule.document_type)
+    wrong = exp.NullSafeEQ(this=e("document_type"), expression=wanted).not_()
+    return exp.or_(blank, wrong), case([(blank, lit("未登记文书编号"))],
+                                       concat("文书类型为“", coalesce(e("document_type"), lit("空")), "”，应为“", wanted, "”"))
+
+
+def _document_candidates(q: Query, rule: DocumentRule) -> exp.Select | None:
+    """The cases with a required material not handed in. (A missing document number is found by a
+    filter on the events already: nothing to narrow.)"""
+    if rule.require == "document_no":
+        return None
+    t = q.target
+    n = alias("n")
+    needed = (exp.select(col("c", "case_id"), col("c", "materials"), exp.Explode(this=col("i", "required_materials"))
+                         .as_("material"))
+              .from_(exp.to_table(t.TABLES["case"]).as_("c"))
+              .join(exp.to_table(t.TABLES["item"]).as_("i"), on=col("i", "item_code").eq(col("c", "item_code"))))
+    have = coalesce(exp.ArrayContains(this=n("materials"), expression=n("material")), exp.false())
+    return exp.select(n("case_id")).from_(needed.subquery("n")).where(exp.Not(this=have))
+
+
 def build_document(q: Query, rule: DocumentRule) -> exp.Select:
     t = q.target
+    q.restrict(lambda: _document_candidates(q, rule))
     q.events("ev", [rule.activity], columns=("document_type", "document_no"))
     if rule.require == "document_no":
         q.scoped_cases("subject")
         e = alias("e")
-        blank = exp.or_(e("document_no").is_(exp.null()), exp.Trim(this=e("document_no")).eq(lit("")))
-        problem = blank
-        reason: exp.Expr = lit("未登记文书编号")
-        if rule.document_type is not None:
-            wanted = q.text(rule.document_type)
-            wrong = exp.NullSafeEQ(this=e("document_type"), expression=wanted).not_()
-            problem = exp.or_(blank, wrong)
-            reason = case([(blank, lit("未登记文书编号"))],
-                          concat("文书类型为“", coalesce(e("document_type"), lit("空")), "”，应为“", wanted, "”"))
+        problem, reason = _document_problem(q, rule, e)
         clause = concat("“", activity_label(e("activity"), [rule.activity]), "” ",
                         fmt(e("ts"), t.TIME_FORMAT), " ", reason)
         q.cte("rows", exp.select(*(col("s", c) for c in SUBJECT), clause.as_("clause"),

@@ -1,6 +1,20 @@
 -- rule: G_DOCUMENT_MATERIALS (document)
 -- params: {"as_of": null, "p0": "ACCEPT", "p1": "service", "p2": "red", "p3": "G_DOCUMENT_MATERIALS", "p4": 1, "p5": "TEST", "p6": "内容", "p7": "样例"}
-WITH ev AS (
+WITH candidate AS (
+  SELECT
+    n.case_id
+  FROM (
+    SELECT
+      c.case_id,
+      c.materials,
+      UNNEST(i.required_materials) AS material
+    FROM cases AS c
+    JOIN items AS i
+      ON i.item_code = c.item_code
+  ) AS n
+  WHERE
+    NOT COALESCE(ARRAY_CONTAINS(n.materials, n.material), FALSE)
+), ev AS (
   SELECT
     e.event_id,
     e.case_id,
@@ -11,7 +25,14 @@ WITH ev AS (
     e.document_no
   FROM events AS e
   WHERE
-    e.ts <= CAST($as_of AS TIMESTAMP) AND e.activity IN (CAST($p0 AS TEXT))
+    (
+      e.ts <= CAST($as_of AS TIMESTAMP) AND e.activity IN (CAST($p0 AS TEXT))
+    )
+    AND e.case_id IN (
+      SELECT
+        case_id
+      FROM candidate
+    )
 ), subject AS (
   SELECT
     c.case_id AS case_id,
@@ -25,6 +46,11 @@ WITH ev AS (
     ON i.item_code = c.item_code
   WHERE
     c.case_kind = CAST($p1 AS TEXT)
+    AND c.case_id IN (
+      SELECT
+        case_id
+      FROM candidate
+    )
 ), marked AS (
   SELECT
     e.case_id,

@@ -1,6 +1,39 @@
 -- rule: G_OFFICER (officer)
 -- params: {"as_of": null, "p0": "INVESTIGATE", "p1": "PENALTY_DECISION", "p2": 2, "p3": "red", "p4": "G_OFFICER", "p5": 1, "p6": "TEST", "p7": "内容", "p8": "样例"}
-WITH ev AS (
+WITH candidate AS (
+  SELECT
+    e.case_id
+  FROM events AS e
+  WHERE
+    (
+      e.ts <= CAST($as_of AS TIMESTAMP)
+      AND e.activity IN (CAST($p0 AS TEXT), CAST($p1 AS TEXT))
+    )
+    AND COALESCE(ARRAY_LENGTH(LIST_DISTINCT(e.officer_ids)), 0) < CAST($p2 AS INT)
+  UNION ALL
+  SELECT
+    u.case_id
+  FROM (
+    SELECT
+      e.case_id,
+      e.ts,
+      UNNEST(LIST_DISTINCT(e.officer_ids)) AS officer_id
+    FROM events AS e
+    WHERE
+      e.ts <= CAST($as_of AS TIMESTAMP)
+      AND e.activity IN (CAST($p0 AS TEXT), CAST($p1 AS TEXT))
+  ) AS u
+  LEFT JOIN officers AS f
+    ON f.officer_id = u.officer_id
+  WHERE
+    f.officer_id IS NULL
+    OR (
+      f.cert_no IS NULL OR TRIM(f.cert_no) = ''
+    )
+    OR (
+      f.cert_valid_from > CAST(u.ts AS DATE) OR f.cert_valid_to < CAST(u.ts AS DATE)
+    )
+), ev AS (
   SELECT
     e.event_id,
     e.case_id,
@@ -10,8 +43,15 @@ WITH ev AS (
     e.officer_ids
   FROM events AS e
   WHERE
-    e.ts <= CAST($as_of AS TIMESTAMP)
-    AND e.activity IN (CAST($p0 AS TEXT), CAST($p1 AS TEXT))
+    (
+      e.ts <= CAST($as_of AS TIMESTAMP)
+      AND e.activity IN (CAST($p0 AS TEXT), CAST($p1 AS TEXT))
+    )
+    AND e.case_id IN (
+      SELECT
+        case_id
+      FROM candidate
+    )
 ), subject AS (
   SELECT
     c.case_id AS case_id,
@@ -21,6 +61,12 @@ WITH ev AS (
   FROM cases AS c
   JOIN items AS i
     ON i.item_code = c.item_code
+  WHERE
+    c.case_id IN (
+      SELECT
+        case_id
+      FROM candidate
+    )
 ), oe AS (
   SELECT
     s.case_id,
