@@ -22,6 +22,8 @@ BUSY = ("数据库正在更新（夜间批处理或数据导入进行中），�
         "已提交的操作均已记录，更新完成后自动生效。")
 
 st.set_page_config(page_title="阳光监察", page_icon=":material/wb_sunny:", layout="wide")
+session.restore()
+session.write_cookie()
 viewer = session.viewer()
 if session.config().warm:
     decision_facts.warm(session.database())

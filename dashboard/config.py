@@ -3,7 +3,8 @@
 ``SUNLIGHT_DB`` (required) is the DuckDB file, ``SUNLIGHT_USERS`` the users TOML (optional: without
 it only the public page is served), ``SUNLIGHT_TIMEZONE`` the local time zone, ``SUNLIGHT_PAGE_SIZE``
 the rows per page of the paged lists (default 50), ``SUNLIGHT_WARM=1`` precomputes the disclosure
-page's data in the background whenever the database changes (the server does this; tests do not). The same values may
+page's data in the background whenever the database changes (the server does this; tests do not),
+``SUNLIGHT_SESSION_HOURS`` how long a login survives reloads (default 8). The same values may
 be given after ``--`` on the ``streamlit run`` command line (``--db``, ``--users``).
 """
 
@@ -20,6 +21,7 @@ ENV_USERS = "SUNLIGHT_USERS"
 ENV_TIMEZONE = "SUNLIGHT_TIMEZONE"
 ENV_PAGE_SIZE = "SUNLIGHT_PAGE_SIZE"
 ENV_WARM = "SUNLIGHT_WARM"
+ENV_SESSION_HOURS = "SUNLIGHT_SESSION_HOURS"
 PAGE_SIZE = 50
 
 
@@ -30,6 +32,7 @@ class AppConfig:
     timezone: str = "Asia/Shanghai"
     page_size: int = PAGE_SIZE
     warm: bool = False  # precompute slow page data in the background (set by `sunlight dashboard`)
+    session_hours: float = 8.0  # a login survives reloads this long
 
 
 def from_environment(argv: list[str] | None = None) -> AppConfig:
@@ -45,4 +48,5 @@ def from_environment(argv: list[str] | None = None) -> AppConfig:
         timezone=os.environ.get(ENV_TIMEZONE, "Asia/Shanghai"),
         page_size=max(5, min(500, int(os.environ.get(ENV_PAGE_SIZE) or PAGE_SIZE))),
         warm=os.environ.get(ENV_WARM) == "1",
+        session_hours=min(24 * 30.0, max(0.1, float(os.environ.get(ENV_SESSION_HOURS) or 8.0))),
     )

@@ -188,6 +188,23 @@ def log_in(page: Page, url: str, login: str) -> None:
     settle(page)
 
 
+def log_out(page: Page) -> None:
+    button = page.get_by_role("button", name="退出登录")
+    for _ in range(20):
+        settle(page)
+        dialog = page.get_by_role("dialog")
+        if dialog.count():  # e.g. Streamlit's "Page not found" after a URL the viewer may not open
+            page.keyboard.press("Escape")
+            dialog.first.wait_for(state="detached")
+        try:
+            button.click(timeout=3_000)
+            break
+        except PlaywrightTimeoutError:  # inert while Streamlit re-renders
+            continue
+    title(page, "执法结果公示")
+    settle(page)
+
+
 def body(page: Page) -> str:
     return page.inner_text("body")
 
@@ -269,15 +286,66 @@ def test_head_cannot_reach_another_department(page: Page, server: str, district:
     options = page.get_by_role("option").all_inner_texts()
     assert options and all(district.other_name not in o for o in options)
     page.keyboard.press("Escape")
-    # A URL naming the other department's flag, case and department opens a new, logged-out session.
+    # A URL naming the other department's flag, case and department opens a new browser session:
+    # the login cookie brings back the same head, who still sees their own department only.
     for path in (f"/flags?dept={district.other_dept}", f"/case?case={district.other_case}", "/runs",
                  f"/rectification?dept={district.other_dept}"):
         page.goto(server + path)
-        title(page, "执法结果公示")
+        page.get_by_role("button", name="退出登录").wait_for()
         settle(page)
         text = body(page)
-        assert district.other_case not in text
-        assert "预警信息" not in page.locator("h1").all_inner_texts()
+        assert "李科长" in text
+        assert district.other_case not in text and district.other_name not in text
+        assert "运行与数据质量" not in page.locator("h1").all_inner_texts()
+    # Logged out, the same URLs show the public page only.
+    log_out(page)
+    for path in (f"/flags?dept={district.other_dept}", f"/case?case={district.other_case}"):
+        page.goto(server + path)
+        title(page, "执法结果公示")
+        settle(page)
+        assert district.other_case not in body(page)
+        assert page.get_by_role("button", name="退出登录").count() == 0
+
+
+def test_a_login_survives_a_reload_until_logout(page: Page, server: str, district: District) -> None:
+    log_in(page, server, "inspector1")
+    title(page, "总览")
+    cookie = [c for c in page.context.cookies() if c["name"] == "sunlight_session"]
+    assert len(cookie) == 1 and cookie[0]["sameSite"] == "Strict" and len(cookie[0]["value"]) >= 40
+    page.reload()
+    title(page, "总览")
+    page.get_by_role("button", name="退出登录").wait_for()
+    assert "王监察" in body(page)
+    # a new tab of the same browser is signed in too
+    other = page.context.new_page()
+    other.goto(server + "/flags")
+    other.get_by_role("button", name="退出登录").wait_for()
+    title(other, "预警信息")
+    other.close()
+    # a forged cookie signs nobody in
+    fresh = page.context.browser.new_context(locale="zh-CN")
+    fresh.add_cookies([{**cookie[0], "value": "A" * len(cookie[0]["value"])}])
+    stranger = fresh.new_page()
+    stranger.goto(server)
+    title(stranger, "执法结果公示")
+    settle(stranger)
+    assert stranger.get_by_role("button", name="退出登录").count() == 0
+    fresh.close()
+    # logging out revokes the login: the old cookie no longer works, even if a browser kept it
+    log_out(page)
+    assert not [c for c in page.context.cookies() if c["name"] == "sunlight_session" and c["value"]]
+    kept = page.context.browser.new_context(locale="zh-CN")
+    kept.add_cookies([cookie[0]])
+    replay = kept.new_page()
+    replay.goto(server)
+    title(replay, "执法结果公示")
+    settle(replay)
+    assert replay.get_by_role("button", name="退出登录").count() == 0
+    kept.close()
+    page.reload()
+    title(page, "执法结果公示")
+    settle(page)
+    assert page.get_by_role("button", name="退出登录").count() == 0
 
 
 def test_public_sees_no_whole_id_number(page: Page, server: str, district: District) -> None:
