@@ -410,8 +410,8 @@ def _pauses(q: Query, rule: DeadlineRule) -> None:
     unit_label = _unit_switch(rule, col("k", "unit"), {u: lit(COUNT_LABELS[u]) for u in UNITS})
     codes = sorted(set(everything + _stop_codes(rule)), key=list(ACTIVITIES).index)
     text = concat(activity_label(p("begin_act"), codes), " ", fmt(p("begin_ts"), q.target.TIME_FORMAT), " 至 ",
-                  coalesce(concat(activity_label(p("end_act"), codes), " ", fmt(p("end_ts"), q.target.TIME_FORMAT)),
-                           lit("审计时点仍未结束")),
+                  case([(p("end_ts").is_(exp.null()), lit("审计时点仍未结束"))],
+                       concat(activity_label(p("end_act"), codes), " ", fmt(p("end_ts"), q.target.TIME_FORMAT))),
                   case([(p("end_ts").is_(exp.null()).not_(), concat(" 暂停 ", units, unit_label))], lit("")))
     item = json_object({"begin_id": p("begin_id"), "begin_activity": p("begin_act"), "begin_ts": p("begin_ts"),
                         "end_id": p("end_id"), "end_activity": p("end_act"), "end_ts": p("end_ts"), "paused": units})

@@ -175,8 +175,10 @@ WITH candidate AS (
           COALESCE(CAST(STRFTIME(p.begin_ts, '%Y-%m-%d %H:%M') AS TEXT), ''),
           ' 至 ',
           COALESCE(
-            CAST(COALESCE(
-              CONCAT(
+            CAST(CASE
+              WHEN p.end_ts IS NULL
+              THEN '审计时点仍未结束'
+              ELSE CONCAT(
                 COALESCE(
                   CAST(CASE
                     WHEN p.end_act = 'SUPPLEMENT_NOTICE'
@@ -189,9 +191,8 @@ WITH candidate AS (
                 ),
                 ' ',
                 COALESCE(CAST(STRFTIME(p.end_ts, '%Y-%m-%d %H:%M') AS TEXT), '')
-              ),
-              '审计时点仍未结束'
-            ) AS TEXT),
+              )
+            END AS TEXT),
             ''
           ),
           COALESCE(
