@@ -11,7 +11,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import LongTable, Paragraph, SimpleDocTemplate, Spacer, TableStyle
 from reportlab.platypus.flowables import Flowable
 
 from audit.reports.data import COLUMNS, RectificationList
@@ -49,6 +49,7 @@ def _escape(text: str) -> str:
 
 
 _CENTERED = {"no", "category", "days_overdue", "state", "due_at", "feedback_due", "order"}
+_PLAIN = ("no", "level", "category", "due_at", "days_overdue", "state", "feedback_due")  # never wrap
 
 
 def write_pdf(lst: RectificationList, path: Path) -> Path:
@@ -75,25 +76,41 @@ def write_pdf(lst: RectificationList, path: Path) -> Path:
         ("LEFTPADDING", (0, 0), (-1, -1), 3),
         ("RIGHTPADDING", (0, 0), (-1, -1), 3),
     ]
+    keys = [key for key, *_ in COLUMNS]
+    for key in _PLAIN:  # short cells are plain strings: a Paragraph per cell costs most of the time
+        column = keys.index(key)
+        commands += [("FONTNAME", (column, 1), (column, -1), styles["center"].fontName),
+                     ("FONTSIZE", (column, 1), (column, -1), styles["center"].fontSize),
+                     ("LEADING", (column, 1), (column, -1), styles["center"].leading),
+                     ("ALIGN", (column, 1), (column, -1), "CENTER")]
+    level_column = keys.index("level")
     for number, row in enumerate(lst.rows, start=1):
         cells = row.cells(number)
         line: list[Any] = []
-        for key, *_ in COLUMNS:
-            if key == "level":
-                style = styles[row.level] if row.level in ("red", "yellow") else styles["center"]
-            else:
-                style = styles["center"] if key in _CENTERED else styles["cell"]
+        for key in keys:
+            if key in _PLAIN:
+                line.append(cells[key].replace(" ", "\n", 1) if key == "due_at" else cells[key])
+                continue
+            style = styles["center"] if key in _CENTERED else styles["cell"]
             text = _escape(cells[key])
             if key == "order" and row.order_id is not None:  # number above status, never split mid-word
                 text = text.replace("（", "<br/>").replace("）", "")
             line.append(Paragraph(text, style))
         data.append(line)
-        fill = RED_FILL if row.level == "red" else YELLOW_FILL
-        commands.append(("BACKGROUND", (1, number), (1, number), fill))
+        # one command per run of rows of the same level: per-row commands make splitting a long
+        # table across pages quadratic
+        fill, ink = (RED_FILL, RED_FONT) if row.level == "red" else (YELLOW_FILL, YELLOW_FONT)
+        last = commands[-1]
+        if last[0] == "TEXTCOLOR" and last[3] is ink and last[2] == (level_column, number - 1) and number > 1:
+            commands[-2] = ("BACKGROUND", last[1], (level_column, number), fill)
+            commands[-1] = ("TEXTCOLOR", last[1], (level_column, number), ink)
+        else:
+            commands += [("BACKGROUND", (level_column, number), (level_column, number), fill),
+                         ("TEXTCOLOR", (level_column, number), (level_column, number), ink)]
     if not lst.rows:
         data.append([Paragraph("本期无待整改事项。", styles["empty"])] + [""] * (len(COLUMNS) - 1))
         commands.append(("SPAN", (0, 1), (-1, 1)))
-    table = Table(data, colWidths=widths, repeatRows=1)
+    table = LongTable(data, colWidths=widths, repeatRows=1)
     table.setStyle(TableStyle(commands))
     story.append(table)
     title = lst.title
