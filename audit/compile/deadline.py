@@ -182,12 +182,12 @@ def _candidates(q: Query, rule: DeadlineRule, limit: exp.Expr, unit: exp.Expr) -
     """The cases whose clock can have run long enough for a flag, from one narrow aggregate.
 
     A flag needs used >= the least of allowed + 1 (red), allowed - days_left and share_used ×
-    allowed (yellow, the loosest threshold of any department). In every unit, used is at most
-    the natural days from the start day to the end day (pauses only subtract; a working-day count
-    never exceeds the days it spans), and allowed is at least the limit (the extension only adds;
-    a month has at least 28 days). The start is not before the earliest start or fallback event
-    (for ``*``: the last event); the end is not after the last stop when a stop follows every
-    possible start, else the audit time.
+    allowed (yellow, open cases only, the loosest threshold of any department). Used is at most
+    the span from the start day to the end day — working days (``workday_no`` difference) for
+    working-day limits, natural days otherwise — since pauses only subtract; allowed is at least
+    the limit (the extension only adds; a month has at least 28 days). The start is not before
+    the earliest start or fallback event (for ``*``: it is the last event); the end is not after
+    the last stop when a stop follows every possible start, else the audit time.
     """
     e = alias("e")
     start, stops = rule.start, _stop_codes(rule)
