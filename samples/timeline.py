@@ -57,6 +57,7 @@ def assign_times(
     prev_t = 0
     prev_activity = ""
     group_times: list[int] = []
+    taken: set[tuple[dt.date, int, str]] = set()  # (day, time, activity) already used
     for step in steps:
         day = step.day if step.day is not None else cal.day(step.idx)
         first_of_day = day != prev_day
@@ -92,6 +93,14 @@ def assign_times(
         t = min(t, LAST_SECONDS)
         if whole_minutes:
             t -= t % 60
+        # ties are not next to each other only: a, b, a at one time would make the second a an
+        # exact copy of the first (the same actor does both), which ingest rightly quarantines
+        if step.at is None and (day, t, step.activity) in taken and not any(
+                later.at is not None and (later.day if later.day is not None else cal.day(later.idx)) == day
+                for later in steps[len(events) + 1:]):
+            while (day, t, step.activity) in taken and t + 60 <= LAST_SECONDS:
+                t += 60
+        taken.add((day, t, step.activity))
         ts = dt.datetime(day.year, day.month, day.day, t // 3600, t % 3600 // 60, t % 60)
         events.append(Event(step.activity, ts, step.actor, step.officers, step.doc_type, step.doc_no,
                             step.amount, step.note))

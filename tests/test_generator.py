@@ -595,3 +595,23 @@ def test_command_line(tmp_path: Path) -> None:
 def test_as_of_outside_the_calendar_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="outside"):
         generate(tmp_path, 10, 1, dt.datetime(2026, 12, 20, 12, 0))
+
+
+def test_ties_never_repeat_an_activity_at_one_time() -> None:
+    """a, b, a all tied at one time would make the second a an exact copy of the first (same actor),
+    which ingest quarantines as a duplicate export row: the generator moves it a minute on."""
+    import datetime as dt
+    import random
+
+    from samples.timeline import Step, assign_times
+    from samples.workdays import WorkCalendar
+
+    cal = WorkCalendar()
+    idx = cal.index_on_or_after(dt.date(2026, 11, 16))
+    steps = [Step("ACCEPT", idx), Step("REVIEW", idx, tie=True, actor="A1"), Step("EXTEND", idx, tie=True),
+             Step("REVIEW", idx, tie=True, actor="A1"), Step("EXTEND", idx, tie=True)]
+    events = assign_times(steps, cal, random.Random(1), whole_minutes=False)
+    assert [e.activity for e in events] == [s.activity for s in steps]
+    assert len({(e.ts, e.activity) for e in events}) == len(events)
+    assert events[0].ts == events[1].ts == events[2].ts  # the ties that are not copies stay tied
+    assert all(a.ts <= b.ts for a, b in zip(events, events[1:]))
