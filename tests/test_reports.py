@@ -192,3 +192,17 @@ def test_one_department_only(tmp_path: Path) -> None:
     written = reports.write_rectification_lists(con, tmp_path, as_of=AS_OF, depts=["MZ"])
     assert [w.dept_code for w in written] == ["MZ"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["MZ_整改清单.pdf", "MZ_整改清单.xlsx"]
+
+
+def test_worker_processes_write_the_same_lists(tmp_path: Path) -> None:
+    con = db.memory()
+    add_flags(con)
+    alone = reports.write_rectification_lists(con, tmp_path / "one", as_of=AS_OF, workers=1)
+    shared = reports.write_rectification_lists(con, tmp_path / "two", as_of=AS_OF, workers=2)
+    assert [(w.dept_code, w.red, w.yellow, w.score) for w in alone] == [
+        (w.dept_code, w.red, w.yellow, w.score) for w in shared]
+    for a, b in zip(alone, shared, strict=True):
+        assert b.pdf.parent == tmp_path / "two" and b.pdf.name == a.pdf.name
+        assert pdf_pages(a.pdf) == pdf_pages(b.pdf)
+        rows = [[c.value for c in row] for row in _sheet(a.xlsx).iter_rows()]
+        assert rows == [[c.value for c in row] for row in _sheet(b.xlsx).iter_rows()]
