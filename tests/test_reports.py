@@ -206,3 +206,23 @@ def test_worker_processes_write_the_same_lists(tmp_path: Path) -> None:
         assert pdf_pages(a.pdf) == pdf_pages(b.pdf)
         rows = [[c.value for c in row] for row in _sheet(a.xlsx).iter_rows()]
         assert rows == [[c.value for c in row] for row in _sheet(b.xlsx).iter_rows()]
+
+
+@pytest.mark.parametrize("width", [40.0, 90.0, 170.0])
+def test_pdf_cells_break_into_lines_that_fit(width: float) -> None:
+    from reportlab.pdfbase import pdfmetrics
+
+    from audit.reports.pdf import _NO_START, _font, _lines
+
+    font = _font()
+    text = ("受理 2026-02-09 09:00 起算；时限 10个工作日（事项承诺时限）；日历 chinese_calendar 1.11.0；"
+            "应于 2026-02-28 前完成；“决定”2026-03-02 10:00 已用 11个工作日，超期 1个工作日。")
+    lines = _lines(text, width, font, 8).split("\n")
+    assert len(lines) > 1
+    for line in lines:
+        assert pdfmetrics.stringWidth(line, font, 8) <= width + 0.01, line
+    assert all(line and line[0] not in _NO_START for line in lines[1:])
+    assert "".join(lines).replace(" ", "") == text.replace(" ", "")      # nothing lost, only breaks added
+    if width >= 90:  # a date, a time or a version that fits on a line is never cut
+        for word in ("2026-02-09", "chinese_calendar", "1.11.0", "2026-02-28"):
+            assert any(word in line for line in lines), word

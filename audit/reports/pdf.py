@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+import re
 from pathlib import Path
 from typing import Any
 
@@ -49,7 +51,49 @@ def _escape(text: str) -> str:
 
 
 _CENTERED = {"no", "category", "days_overdue", "state", "due_at", "feedback_due", "order"}
-_PLAIN = ("no", "level", "category", "due_at", "days_overdue", "state", "feedback_due")  # never wrap
+# never at the start of a line: closing punctuation stays with the character before it
+_NO_START = set("，。、；：！？）》」』】〕”’,.;:!?)]%")
+
+
+@functools.lru_cache(maxsize=8192)
+def _width(char: str, font: str, size: float) -> float:
+    return float(pdfmetrics.stringWidth(char, font, size))
+
+
+_TOKENS = re.compile(r"[A-Za-z0-9_.:/%+\-]+|\s|.")   # a Latin word or number stays whole; else one character
+
+
+def _lines(text: str, width: float, font: str, size: float) -> str:
+    """``text`` broken into lines no wider than ``width``, joined by newlines: a break may come
+    between any two Chinese characters, not inside a Latin word or number that fits on a line, and
+    not before closing punctuation (the character before it moves down with it)."""
+    def measure(token: str) -> float:
+        return sum(_width(c, font, size) for c in token)
+
+    out: list[str] = []
+    for paragraph in text.split("\n"):
+        line: list[str] = []
+        used = 0.0
+        tokens = _TOKENS.findall(paragraph)
+        while tokens:
+            token = tokens.pop(0)
+            w = measure(token)
+            if w > width and len(token) > 1:          # longer than a line: split it by characters
+                tokens[:0] = list(token)
+                continue
+            if line and used + w > width:
+                carry: list[str] = []
+                while line and len(line) > 1 and (token if not carry else carry[0])[0] in _NO_START:
+                    carry.insert(0, line.pop())
+                out.append("".join(line).rstrip())
+                line = [t for t in carry]
+                used = sum(measure(t) for t in line)
+                if not line and token.isspace():
+                    continue
+            line.append(token)
+            used += w
+        out.append("".join(line).rstrip())
+    return "\n".join(out)
 
 
 def write_pdf(lst: RectificationList, path: Path) -> Path:
@@ -77,26 +121,21 @@ def write_pdf(lst: RectificationList, path: Path) -> Path:
         ("RIGHTPADDING", (0, 0), (-1, -1), 3),
     ]
     keys = [key for key, *_ in COLUMNS]
-    for key in _PLAIN:  # short cells are plain strings: a Paragraph per cell costs most of the time
-        column = keys.index(key)
-        commands += [("FONTNAME", (column, 1), (column, -1), styles["center"].fontName),
-                     ("FONTSIZE", (column, 1), (column, -1), styles["center"].fontSize),
-                     ("LEADING", (column, 1), (column, -1), styles["center"].leading),
-                     ("ALIGN", (column, 1), (column, -1), "CENTER")]
+    cell = styles["cell"]
+    # Body cells are plain strings broken into lines here (a Paragraph per cell measured every
+    # character again on every page split: most of the time of a long list).
+    commands += [("FONTNAME", (0, 1), (-1, -1), cell.fontName), ("FONTSIZE", (0, 1), (-1, -1), cell.fontSize),
+                 ("LEADING", (0, 1), (-1, -1), cell.leading)]
+    commands += [("ALIGN", (keys.index(k), 1), (keys.index(k), -1), "CENTER") for k in keys
+                 if k in _CENTERED or k == "level"]
+    inner = [w - 6 for w in widths]  # minus the left and right padding
     level_column = keys.index("level")
     for number, row in enumerate(lst.rows, start=1):
         cells = row.cells(number)
-        line: list[Any] = []
-        for key in keys:
-            if key in _PLAIN:
-                line.append(cells[key].replace(" ", "\n", 1) if key == "due_at" else cells[key])
-                continue
-            style = styles["center"] if key in _CENTERED else styles["cell"]
-            text = _escape(cells[key])
-            if key == "order" and row.order_id is not None:  # number above status, never split mid-word
-                text = text.replace("（", "<br/>").replace("）", "")
-            line.append(Paragraph(text, style))
-        data.append(line)
+        if row.order_id is not None:  # number above status
+            cells["order"] = cells["order"].replace("（", "\n").replace("）", "")
+        cells["due_at"] = cells["due_at"].replace(" ", "\n", 1)  # date above time
+        data.append([_lines(cells[key], inner[i], cell.fontName, cell.fontSize) for i, key in enumerate(keys)])
         # one command per run of rows of the same level: per-row commands make splitting a long
         # table across pages quadratic
         fill, ink = (RED_FILL, RED_FONT) if row.level == "red" else (YELLOW_FILL, YELLOW_FONT)
