@@ -18,6 +18,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
@@ -307,6 +308,20 @@ def test_head_cannot_reach_another_department(page: Page, server: str, district:
         assert page.get_by_role("button", name="退出登录").count() == 0
 
 
+def assert_public_with(page: Page, server: str, cookie: Any) -> None:
+    """A new browser that sends ``cookie`` sees the public page, not logged in."""
+    context = page.context.browser.new_context(locale="zh-CN")
+    try:
+        context.add_cookies([cookie])
+        tab = context.new_page()
+        tab.goto(server)
+        title(tab, "执法结果公示")
+        settle(tab)
+        assert tab.get_by_role("button", name="退出登录").count() == 0
+    finally:
+        context.close()
+
+
 def test_a_login_survives_a_reload_until_logout(page: Page, server: str, district: District) -> None:
     log_in(page, server, "inspector1")
     title(page, "总览")
@@ -323,25 +338,11 @@ def test_a_login_survives_a_reload_until_logout(page: Page, server: str, distric
     title(other, "预警信息")
     other.close()
     # a forged cookie signs nobody in
-    fresh = page.context.browser.new_context(locale="zh-CN")
-    fresh.add_cookies([{**cookie[0], "value": "A" * len(cookie[0]["value"])}])
-    stranger = fresh.new_page()
-    stranger.goto(server)
-    title(stranger, "执法结果公示")
-    settle(stranger)
-    assert stranger.get_by_role("button", name="退出登录").count() == 0
-    fresh.close()
+    assert_public_with(page, server, {**cookie[0], "value": "A" * len(cookie[0]["value"])})
     # logging out revokes the login: the old cookie no longer works, even if a browser kept it
     log_out(page)
     assert not [c for c in page.context.cookies() if c["name"] == "sunlight_session" and c["value"]]
-    kept = page.context.browser.new_context(locale="zh-CN")
-    kept.add_cookies([cookie[0]])
-    replay = kept.new_page()
-    replay.goto(server)
-    title(replay, "执法结果公示")
-    settle(replay)
-    assert replay.get_by_role("button", name="退出登录").count() == 0
-    kept.close()
+    assert_public_with(page, server, cookie[0])
     page.reload()
     title(page, "执法结果公示")
     settle(page)

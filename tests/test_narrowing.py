@@ -19,11 +19,9 @@ from pydantic import TypeAdapter
 from audit.compile import DuckDBTarget
 from audit.rules.base import RuleBase
 from audit.rules.kinds import Rule
-from ingest.api import ingest_paths
 from sunlight import calendar as cal
 from sunlight import db
-from sunlight.config import Settings
-from test_equivalence import GROUPS, HEADER, RULES
+from test_equivalence import GROUPS, HEADER, RULES, demo_db  # noqa: F401 - a pytest fixture
 
 DEMO = Path(__file__).resolve().parents[1] / "samples" / "demo"
 AS_OF = dt.datetime.fromisoformat(json.loads((DEMO / "truth" / "manifest.json").read_text(encoding="utf-8"))["as_of"])
@@ -46,12 +44,8 @@ EXTRA: list[RuleBase] = [TypeAdapter(Rule).validate_python({**HEADER, **spec}) f
 
 
 @pytest.fixture(scope="module")
-def con(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    path = tmp_path_factory.mktemp("narrowing") / "demo.duckdb"
-    connection = db.connect(path)
-    connection.execute("BEGIN TRANSACTION")
-    ingest_paths(connection, [DEMO / "exports"], Settings())
-    connection.execute("COMMIT")
+def con(demo_db: Path) -> Any:
+    connection = db.connect(demo_db)
     first = connection.execute("SELECT min(CAST(ts AS DATE)) FROM events").fetchone()[0]
     cal.ensure_calendar(connection, first, AS_OF.date(), None)
     yield connection
