@@ -30,8 +30,9 @@ from pydantic import (
 )
 
 from ingest import yamlfile
-from ingest.fields import ACTIVITIES, REFERENCE_RECORDS, TARGETS, Kind
+from ingest.fields import REFERENCE_RECORDS, TARGETS, Kind
 from sunlight.errors import ConfigError, Location
+from sunlight.vocabulary import ACTIVITIES
 
 
 class MappingError(ConfigError):

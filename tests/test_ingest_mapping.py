@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from ingest.fields import ACTIVITIES, TARGETS
+from ingest.fields import TARGETS
 from ingest.mapping import (
     EventsEntry,
     InlineReference,
@@ -24,6 +24,7 @@ from ingest.mapping import (
     load_mapping,
     load_mappings,
 )
+from sunlight.vocabulary import ACTIVITIES
 
 REPO = Path(__file__).resolve().parents[1]
 CONTRIB = REPO / "ingest" / "mappings" / "contrib"
