@@ -16,6 +16,8 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from sunlight.errors import ConfigError
+
 ENV_DB = "SUNLIGHT_DB"
 ENV_USERS = "SUNLIGHT_USERS"
 ENV_TIMEZONE = "SUNLIGHT_TIMEZONE"
@@ -46,7 +48,22 @@ def from_environment(argv: list[str] | None = None) -> AppConfig:
         db_path=Path(db).resolve() if db else None,
         users_path=Path(users).resolve() if users else None,
         timezone=os.environ.get(ENV_TIMEZONE, "Asia/Shanghai"),
-        page_size=max(5, min(500, int(os.environ.get(ENV_PAGE_SIZE) or PAGE_SIZE))),
+        page_size=int(_number(ENV_PAGE_SIZE, PAGE_SIZE, 5, 500, whole=True)),
         warm=os.environ.get(ENV_WARM) == "1",
-        session_hours=min(24 * 30.0, max(0.1, float(os.environ.get(ENV_SESSION_HOURS) or 8.0))),
+        session_hours=_number(ENV_SESSION_HOURS, 8.0, 0.1, 24 * 30.0),
     )
+
+
+def _number(name: str, default: float, low: float, high: float, *, whole: bool = False) -> float:
+    """A number from environment variable ``name`` (``default`` when unset), kept within [low, high];
+    anything that is not a number stops with a message naming the variable."""
+    text = (os.environ.get(name) or "").strip()
+    if not text:
+        return default
+    try:
+        value = float(int(text)) if whole else float(text)
+    except ValueError:
+        kind = "整数" if whole else "数字"
+        raise ConfigError(f"环境变量 {name} 应为{kind}，现为“{text}”",
+                          hint=f"改为 {low:g} 到 {high:g} 之间的{kind}，或删去该变量以用默认值 {default:g}") from None
+    return min(high, max(low, value))

@@ -13,6 +13,7 @@ from dashboard import auth, logins
 from dashboard.config import AppConfig, from_environment
 from dashboard.store import ActionService, Database
 from dashboard.viewer import PUBLIC, Viewer
+from sunlight.errors import ConfigError
 
 VIEWER_KEY = "viewer"
 TOKEN_KEY = "login_token"
@@ -21,7 +22,12 @@ FlashKind = Literal["success", "info", "warning", "error"]
 
 
 def config() -> AppConfig:
-    return from_environment()
+    try:
+        return from_environment()
+    except ConfigError as exc:
+        st.error(exc.describe())
+        st.stop()
+        raise  # st.stop() does not return
 
 
 def database() -> Database:
