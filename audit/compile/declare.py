@@ -65,7 +65,7 @@ def _candidates(q: Query, rule: DeclareRule) -> exp.Select | None:
     else:
         condition = {
             "absence": n_a > lit(0),
-            "at_most": n_a > q.integer(n),
+            "at_most": n_a > (q.integer(n) if rule.template == "at_most" else lit(n)),  # bind only what is used
             "exactly": n_a > lit(0) if n == 0 else None,
             "responded_existence": exp.and_(n_a > lit(0), n_b.eq(lit(0))),
             "coexistence": exp.Paren(this=n_a > lit(0)).neq(exp.Paren(this=n_b > lit(0))),
