@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from ingest.mapping import builtin_mappings
 from ingest.readers.base import Stager
@@ -10,6 +11,11 @@ from ingest.readers.jsonl import JsonLinesReader, json_path, read_keys
 from ingest.sources import SourceFile
 from sunlight import db
 from sunlight.errors import IngestError
+
+
+def wsdt_events() -> Any:
+    """The online service hall's events entry of the built-in mappings."""
+    return next(e for e in next(m for m in builtin_mappings() if m.platform == "wsdt").files if e.record == "events")
 
 
 def test_json_paths_quote_keys() -> None:
@@ -26,7 +32,7 @@ def test_lines_keep_their_numbers(tmp_path: Path) -> None:
                     '{"apply_no": "C", "node": "acc\n', encoding="utf-8")
     source = SourceFile(path, 1)
     assert read_keys(source) == ["apply_no", "node", "time", "amount"]
-    entry = next(e for e in next(m for m in builtin_mappings() if m.platform == "wsdt").files if e.record == "events")
+    entry = wsdt_events()
     con = db.memory()
     con.execute("BEGIN TRANSACTION")
     stager = Stager(con)
@@ -52,7 +58,7 @@ def test_objects_invalid_lines_and_other_json_values(tmp_path: Path) -> None:
                     "{not json}\n"
                     "   \n"
                     '{"apply_no": "C"} trailing\n', encoding="utf-8")
-    entry = next(e for e in next(m for m in builtin_mappings() if m.platform == "wsdt").files if e.record == "events")
+    entry = wsdt_events()
     con = db.memory()
     stager = Stager(con)
     staged = JsonLinesReader().stage(SourceFile(path, 1), entry, stager)[""]
@@ -73,7 +79,7 @@ def test_objects_invalid_lines_and_other_json_values(tmp_path: Path) -> None:
 def test_the_stage_is_read_outside_the_callers_transaction_first(tmp_path: Path) -> None:
     path = tmp_path / "wsdt_events.jsonl"
     path.write_bytes(b'{"apply_no": "A"}\n{"apply_no": "\xff\xfe"}\n')   # not UTF-8: DuckDB refuses the file
-    entry = next(e for e in next(m for m in builtin_mappings() if m.platform == "wsdt").files if e.record == "events")
+    entry = wsdt_events()
     con = db.memory()
     con.execute("BEGIN TRANSACTION")
     stager = Stager(con)
