@@ -1,4 +1,4 @@
-"""XES import on two real public logs (shared/data, next to the repository), with the user
+"""XES import on two real public logs (tests/data/real, with their origin and citation), with the user
 mappings in ingest/mappings/contrib: every trace and event reconciles, offsets become local
 Asia/Shanghai times, and ties in time keep source order in seq."""
 
@@ -18,15 +18,14 @@ from sunlight.config import Settings
 from sunlight.errors import CalendarError
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+REAL_LOGS = Path(__file__).resolve().parent / "data" / "real"
 CONTRIB = REPO / "ingest" / "mappings" / "contrib"
 
 
 def real_log(name: str) -> Path:
-    path = SHARED / name
+    path = REAL_LOGS / name
     if not path.exists():
-        pytest.fail(f"real log {name} not found in {SHARED}: the repository must sit next to the shared/ folder "
-                    "that holds data/README.md and the two public logs")
+        pytest.fail(f"real log {name} not found in {REAL_LOGS} (tests/data/real/README.md lists the two logs)")
     return path
 
 

@@ -15,7 +15,7 @@ from sunlight.errors import IngestError
 
 DISTRICT = Path(__file__).parent / "data" / "ingest" / "district"
 CONTRIB = Path(__file__).resolve().parents[1] / "ingest" / "mappings" / "contrib"
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data"
+REAL_LOGS = Path(__file__).resolve().parent / "data" / "real"
 
 
 def match(path: Path, mappings: list[Mapping] | None = None) -> Match:
@@ -107,9 +107,9 @@ def test_two_user_mappings_that_tie_are_ambiguous(tmp_path: Path) -> None:
 
 
 def test_xes_signatures_pick_the_mapping() -> None:
-    wabo = SHARED / "wabo-receipt.xes.gz"
+    wabo = REAL_LOGS / "wabo-receipt.xes.gz"
     if not wabo.exists():
-        pytest.fail(f"{wabo} not found: the repository must sit next to the shared/ folder")
+        pytest.fail(f"{wabo} not found (tests/data/real/README.md lists the two logs)")
     both = [load_mapping(CONTRIB / "road_traffic_fines.yaml"), load_mapping(CONTRIB / "wabo_receipt.yaml")]
     assert match(wabo, both).mapping.platform == "wabo"
     assert match(DISTRICT / "xtbg.xes", both).mapping.platform == "xtbg"
