@@ -210,7 +210,7 @@ def _stage(con: duckdb.DuckDBPyConnection, plan: _Plan, stager: Stager) -> None:
                 plan.report.notes.extend(stage.notes)
     except IngestError as exc:
         for stage in stages.values():
-            stager.drop(stage.table)
+            stager.drop_stage(stage)
         _refuse(plan, exc)
         return
     finally:
@@ -311,7 +311,7 @@ def _load(con: duckdb.DuckDBPyConnection, plan: _Plan, part: PartSpec, stager: S
         if plan.report.counts and not plan.report.read:
             plan.report.notes.append("文件没有数据行")
         for staged in plan.stages.values():
-            stager.drop(staged.table)
+            stager.drop_stage(staged)
 
 
 def _file_row(report: FileReport) -> dict[str, object]:

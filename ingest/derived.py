@@ -16,15 +16,19 @@ class Joining(Step):
         return []
 
 
-class Activity(Joining):
-    """The platform's activity name, translated to a canonical code through the vocabulary."""
+class Activity(Step):
+    """The platform's activity name, translated to a canonical code through the vocabulary.
 
-    def joins(self, ctx: Context) -> list[str]:
-        assert ctx.vocabulary_table is not None
-        return [f"LEFT JOIN {ident(ctx.vocabulary_table)} AS _vocab ON _vocab.name = _l.{f('activity')}"]
+    A CASE over the vocabulary's names rather than a join: a join does not keep the rows' order,
+    which the positional row numbering of ``ingest.normalise.load_part`` relies on.
+    """
 
     def columns(self, ctx: Context) -> list[tuple[str, str]]:
-        return [("d_activity", "_vocab.code")]
+        entries = sorted(ctx.spec.vocabulary()[1].items())
+        if not entries:
+            return [("d_activity", "NULL::VARCHAR")]
+        branches = " ".join(f"WHEN {ctx.p(name)} THEN {ctx.p(code)}" for name, code in entries)
+        return [("d_activity", f"CASE {f('activity')} {branches} END")]
 
     def checks(self, ctx: Context) -> list[Check]:
         vocab_file, vocabulary = ctx.spec.vocabulary()

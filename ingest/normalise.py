@@ -135,12 +135,14 @@ class PartQuery:
         self.checks: list[Check] = []
         self.relational_columns: list[str] = []
         self.template = ""                   # the row-level query, its source left as SOURCE
+        self.joined = False                  # the row-level query joins another table
 
     def _layer(self, sql: str, step: Step) -> str:
         columns = step.columns(self.ctx)
         joins = step.joins(self.ctx) if isinstance(step, Joining) else []
         if not columns:
             return sql
+        self.joined = self.joined or bool(joins)
         exprs = join((f"{expr} AS {ident(name)}" for name, expr in columns), ", ")
         return f"SELECT _l.*, {exprs} FROM ({sql}) AS _l {' '.join(joins)}"
 
@@ -163,6 +165,14 @@ class PartQuery:
         self.template = (f"SELECT *, CASE WHEN _err IS NOT NULL THEN 0 ELSE {self._first_failing(self.checks, 1)} END"
                          f" AS _fail0 FROM ({sql})")
         return self.template.replace(SOURCE, ident(self.ctx.stage.table))
+
+    def positional(self) -> str | None:
+        """The row-level query over the stage's positional view (``_row`` left NULL), or None when
+        there is none or the query joins another table (a join does not keep the rows' order)."""
+        view = self.ctx.stage.positional
+        if view is None or self.joined:
+            return None
+        return self.template.replace(SOURCE, f"(SELECT NULL::BIGINT AS _row, * FROM {ident(view)})")
 
     def relational(self, rows_table: str) -> str:
         """The failures: rows that failed a row-level check or fail a relational one, with ``_fail``.
@@ -236,35 +246,53 @@ class PartQuery:
         return f"coalesce(s._raw, {obj})"
 
 
-def kept_columns(record: str, values: list[str]) -> str:
-    """What the materialised rows keep: the row, its first failing check, and the typed and derived
-    columns that the insert (``values``) and the relational checks read."""
+def kept_columns(record: str, values: list[str]) -> list[str]:
+    """What the materialised rows keep besides ``_row``: the first failing check, and the typed and
+    derived columns that the insert (``values``) and the relational checks read."""
     names = set(re.findall(r'"([vdf]_[^"]*)"', " ".join(values)))
     names.update(c.strip('"') for c in key_columns(record))
     names.update({"events": ["d_case_id", "v_ts"], "cases": ["d_case_id", "v_item_code"]}.get(record, []))
-    return ", ".join(["_row", "_fail0", *(ident(n) for n in sorted(names))])
+    return ["_fail0", *(ident(n) for n in sorted(names))]
+
+
+def materialise_rows(con: duckdb.DuckDBPyConnection, query: PartQuery, rows: str, kept: list[str]) -> list[str]:
+    """Create ``rows`` (a table, or a view over one) holding ``_row`` and ``kept`` of every staged
+    row; return what to drop afterwards, in order.
+
+    The stage's own table numbers its rows with ``row_number() OVER ()``, which reads the file in one
+    thread, and so would every step of the row-level query above it. When the reader gave a
+    positional view, the query runs over it in parallel instead, and the rows are numbered after:
+    a table made from one source through projections alone keeps the source's order (DuckDB's
+    order-preservation guarantee), so a row's rank by ``rowid`` is its position in the file, and
+    the reader guarantees that position k is row k. The ranks are ``rowid - min(rowid) + 1`` when the
+    row ids are contiguous, which is checked; otherwise the rows are made again the plain way.
+    """
+    params = query.ctx.params.values
+    positional = query.positional()
+    if positional is not None:
+        raw = f"{rows}_raw"
+        run(con, f"CREATE OR REPLACE TEMP TABLE {ident(raw)} AS SELECT {', '.join(kept)} FROM ({positional})", params)
+        span = first(con, f"SELECT count(*), coalesce(max(rowid) - min(rowid) + 1, 0), min(rowid) FROM {ident(raw)}")
+        if span is not None and span[0] == span[1] == query.ctx.stage.rows:
+            low = int(span[2]) if span[2] is not None else 0
+            con.execute(f"CREATE OR REPLACE TEMP VIEW {ident(rows)} AS SELECT rowid - {low} + 1 AS _row, *"
+                        f" FROM {ident(raw)}")
+            return [f"VIEW {rows}", raw]
+        con.execute(f"DROP TABLE {ident(raw)}")
+    run(con, f"CREATE OR REPLACE TEMP TABLE {ident(rows)} AS SELECT _row, {', '.join(kept)}"
+             f" FROM ({query.template.replace(SOURCE, ident(query.ctx.stage.table))})", params)
+    return [rows]
 
 
 def load_part(con: duckdb.DuckDBPyConnection, ctx: Context) -> PartResult:
     """Normalise one staged part and write its rows; return the counts."""
     spec = ctx.spec
     query = PartQuery(con, ctx)
-    helpers: list[str] = []
-    if spec.record == "events":
-        vocab = f"_ingest_vocab_{ctx.stage.table}"
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {ident(vocab)} (name VARCHAR, code VARCHAR)")
-        entries = sorted(spec.vocabulary()[1].items())
-        if entries:
-            con.executemany(f"INSERT INTO {ident(vocab)} VALUES (?, ?)", [list(e) for e in entries])
-        ctx.vocabulary_table = vocab
-        helpers.append(vocab)
     rows, fails = f"_ingest_rows_{ctx.stage.table}", f"_ingest_fails_{ctx.stage.table}"
-    helpers += [rows, fails]
-    row_level = query.row_level()
+    query.row_level()
     table = TARGETS[spec.record].table
     columns, values = query.insert(table)
-    run(con, f"CREATE OR REPLACE TEMP TABLE {ident(rows)} AS SELECT {kept_columns(spec.record, values)}"
-             f" FROM ({row_level})", ctx.params.values)
+    helpers = [*materialise_rows(con, query, rows, kept_columns(spec.record, values)), fails]
     if spec.record == "events":
         # Events already in the database whose case this part adds to: the only candidates for
         # "already loaded", and the cases whose seq must be renumbered after the load.
@@ -281,16 +309,15 @@ def load_part(con: duckdb.DuckDBPyConnection, ctx: Context) -> PartResult:
     source = ident(rows)
     if spec.record == "events":
         # seq within the part (time order, ties in row order), computed over the few columns it
-        # needs and lined up with the rows by position: a window over the whole rows would carry
+        # needs and joined to the rows by row number: a window over the whole rows would carry
         # every column through its sort.
         seqs = f"_ingest_seq_{ctx.stage.table}"
         helpers.append(seqs)
         case = d("case_id")
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {ident(seqs)} AS SELECT _seq FROM (SELECT rowid AS _rid,"
-                    f" CASE WHEN _pass THEN row_number() OVER (PARTITION BY _pass, hash({case}), {case}"
-                    f" ORDER BY {v('ts')}, _row) END AS _seq FROM (SELECT rowid, _row, {case}, {v('ts')},"
-                    f" {passing} AS _pass FROM {ident(rows)})) ORDER BY _rid")
-        source = f"{ident(rows)} POSITIONAL JOIN {ident(seqs)}"
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {ident(seqs)} AS SELECT _row AS _seq_row, row_number() OVER"
+                    f" (PARTITION BY hash({case}), {case} ORDER BY {v('ts')}, _row) AS _seq"
+                    f" FROM {ident(rows)} WHERE {passing}")
+        source = f"{ident(rows)} JOIN {ident(seqs)} ON _seq_row = _row"
     run(con, f"INSERT INTO {ident(table)} ({columns}) SELECT {', '.join(values)} FROM {source} WHERE {passing}",
         ctx.params.values)
     if failed_rows:
@@ -305,6 +332,7 @@ def load_part(con: duckdb.DuckDBPyConnection, ctx: Context) -> PartResult:
             run(con, f"INSERT INTO {CASE_FAILURES} SELECT n.{d('case_id')}, {ctx.p(ctx.file_name)}, n._row, {reason}"
                      f" {failed} WHERE n.{d('case_id')} IS NOT NULL", ctx.params.values)
     for helper in helpers:
-        con.execute(f"DROP TABLE IF EXISTS {ident(helper)}")
+        kind, _, name = helper.rpartition(" ")
+        con.execute(f"DROP {kind or 'TABLE'} IF EXISTS {ident(name)}")
     loaded = read - failed_rows
     return PartResult(read, loaded, read - loaded)

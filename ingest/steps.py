@@ -54,7 +54,6 @@ class Context:
     timezone: str
     load_id: int
     file_name: str
-    vocabulary_table: str | None = None
     prior_table: str | None = None         # events: the events already loaded of the part's cases
     text_of: dict[str, str] = field(default_factory=dict)   # field -> its current text column
 

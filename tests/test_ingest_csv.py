@@ -8,7 +8,7 @@ import duckdb
 import pytest
 
 from ingest.mapping import builtin_mappings
-from ingest.readers.base import Stager
+from ingest.readers.base import MAX_LINE_BYTES, Stager
 from ingest.readers.csv import CsvReader, read_header, transcode
 from ingest.sources import SourceFile
 from sunlight import db
@@ -124,3 +124,12 @@ def test_row_numbers_follow_the_file_across_many_read_buffers_inside_a_transacti
     finally:
         stager.close()
     assert found == [(count, count)]
+
+
+def test_a_line_over_the_limit_is_a_row_error_and_the_rows_around_it_load(tmp_path: Path) -> None:
+    path = tmp_path / "d.csv"
+    long_name = "长" * ((MAX_LINE_BYTES // 3) + 10)      # three bytes each in UTF-8: just over the limit
+    path.write_text(HEADER + f"D1,一,区直部门\nD2,{long_name},街道\nD3,三,街道\n", encoding="utf-8")
+    rows, notes = stage(path)
+    assert [(r[0], r[1], r[2]) for r in rows] == [(1, None, "D1"), (2, "该行过长，超过 8 MB", None), (3, None, "D3")]
+    assert notes == ["1 行无法按列拆分"]

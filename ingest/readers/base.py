@@ -18,7 +18,10 @@ transaction. CSV and JSON lines files are therefore first read in full on a priv
 DuckDB connection (:meth:`Stager.side`) with exactly the options the main connection will use;
 once that read succeeded, the stage is a temporary *view* on the main connection that reads the
 file itself (the rows are numbered in file order by ``row_number() OVER ()``, which DuckDB computes
-in one ordered stream), so the rows are not copied before they are normalised. Python-built rows
+in one ordered stream), so the rows are not copied before they are normalised. When the side read
+proved that every record of the file is a row (no rejected CSV record, no blank JSON line), the
+reader also gives a *positional* view without row numbers, which DuckDB can read with several
+threads; ``ingest.normalise.load_part`` numbers those rows by their position afterwards. Python-built rows
 (xlsx, XES, inline reference rows) are complete Arrow tables before they are registered on the
 main connection, and Parquet arrives as Arrow from a table on the side connection; neither can
 fail half-way. (A table made inside the caller's transaction keeps its memory until the
@@ -42,6 +45,12 @@ import pyarrow as pa
 from ingest.sql import ident
 
 STAGE_META = ("_row", "_err", "_hint", "_raw")
+# Longest line DuckDB reads in a CSV or JSON lines file, and its read buffer: a file larger than one
+# buffer is read by several threads. DuckDB's buffer must exceed the line limit; with a 16 MB limit
+# its default buffer is so large that files of 60 MB were still read in one thread.
+MAX_LINE_BYTES = 8 << 20
+BUFFER_BYTES = 16 << 20
+LINE_OPTIONS = f"max_line_size = {MAX_LINE_BYTES}, buffer_size = {BUFFER_BYTES}"
 
 
 @dataclass
@@ -53,6 +62,11 @@ class Stage:
     rows: int                               # rows staged (including rows with _err)
     typed_cells: bool = False               # cells held typed values, rendered as ISO text
     notes: list[str] = field(default_factory=list)
+    # A view of the same rows without ``_row``, in file order, whose k-th row is row k (set only when
+    # the reader proved that: no rejected CSV record, no blank JSON line). Unlike ``table``, which
+    # numbers the rows with ``row_number() OVER ()`` and so reads them in one thread, it can be
+    # read in parallel; see ``ingest.normalise.load_part``.
+    positional: str | None = None
 
 
 class Stager:
@@ -141,6 +155,11 @@ class Stager:
         self.con.execute(f"CREATE TEMP VIEW {ident(name)} AS {query}")
         self._views[name] = list(helpers)
         return name
+
+    def drop_stage(self, stage: Stage) -> None:
+        for table in (stage.table, stage.positional):
+            if table is not None:
+                self.drop(table)
 
     def drop(self, table: str) -> None:
         if table in self._registered:

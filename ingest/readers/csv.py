@@ -23,7 +23,7 @@ from typing import ClassVar
 import duckdb
 
 from ingest.mapping import FileEntry, LogEntry, _TableEntry
-from ingest.readers.base import Stage, Stager
+from ingest.readers.base import LINE_OPTIONS, MAX_LINE_BYTES, Stage, Stager
 from ingest.sources import HEAD_BYTES, SourceFile
 from ingest.sql import first, ident, literal
 
@@ -34,7 +34,7 @@ REJECT_REASONS = {
     "TOO MANY COLUMNS": "列数过多：应有 {expected} 列，实有 {found} 列",
     "UNQUOTED VALUE": "引号未闭合（文件可能在此行被截断）",
     "INVALID ENCODING": "编码错误：该行不是有效的 UTF-8",
-    "LINE SIZE OVER MAXIMUM": "该行过长，超过 16 MB",
+    "LINE SIZE OVER MAXIMUM": f"该行过长，超过 {MAX_LINE_BYTES >> 20} MB",
 }
 
 
@@ -93,7 +93,7 @@ def read_options(path: Path, delimiter: str, names: list[str]) -> str:
     """The arguments of ``read_csv`` for a staged file (literals: they end up in a view)."""
     columns = "{" + ", ".join(f"{literal(n)}: 'VARCHAR'" for n in names) + "}"
     return (f"{literal(str(path))}, header = true, delim = {literal(delimiter)}, quote = '\"', escape = '\"',"
-            f" columns = {columns}, auto_detect = false, strict_mode = true, max_line_size = 16777216,"
+            f" columns = {columns}, auto_detect = false, strict_mode = true, {LINE_OPTIONS},"
             f" encoding = 'utf-8'")
 
 
@@ -156,11 +156,15 @@ class CsvReader:
             nulls = ", ".join(f"NULL::VARCHAR AS {ident(n)}" for n in names)
             query += f" UNION ALL SELECT _row, _err, _hint, _raw, {nulls} FROM {ident(bad_rows)}"
         table = stager.view(query, helpers)
+        positional = None
+        if not reject_rows:     # every record of the file is a row, in order: the k-th is row k
+            positional = stager.view(f"SELECT _err, {hint} AS _hint, NULL::VARCHAR AS _raw, {cols} FROM"
+                                     f" (SELECT {err} AS _err, {cols} FROM read_csv({options}))")
         rows = int(count[0] if count else 0) + len(reject_rows)
         notes = [f"{len(reject_rows)} 行无法按列拆分"] if reject_rows else []
         if bad_bytes:
             notes.append(f"{bad_bytes} 处字节无法按 {entry.encoding.upper()} 解码")
-        return {"": Stage(table, _first_columns(header, names), rows, notes=notes)}
+        return {"": Stage(table, _first_columns(header, names), rows, notes=notes, positional=positional)}
 
 
 def _first_columns(header: list[str], names: list[str]) -> dict[str, str]:
