@@ -81,12 +81,21 @@ def entry_hash(
     prev_hash: str, entry_no: int, flag_id: str, recorded_at: dt.datetime, actor: str, action: str,
     from_state: str | None, to_state: str, level: str, detail_json: str,
 ) -> str:
-    """The hash of one entry; ``detail_json`` is the canonical JSON of the detail object."""
-    body = dumps([entry_no, flag_id, recorded_at.isoformat(timespec="microseconds"), actor, action,
-                  from_state, to_state, level, None])
-    # Splice the detail in as already-canonical text instead of re-encoding it.
-    body = body[: -len("null]")] + detail_json + "]"
+    """The hash of one entry; ``detail_json`` is the canonical JSON of the detail object.
+
+    The hashed text is ``dumps([entry_no, flag_id, time, actor, action, from_state, to_state, level,
+    detail])``, written out field by field with the encoder's own string quoting (the same C
+    function ``dumps`` calls for every string) and the detail spliced in as already-canonical text:
+    the first audit of a district hashes one entry per flag.
+    """
+    body = "".join((
+        "[", str(int(entry_no)), ",", _quote(flag_id), ",", _quote(recorded_at.isoformat(timespec="microseconds")),
+        ",", _quote(actor), ",", _quote(action), ",", "null" if from_state is None else _quote(from_state), ",",
+        _quote(to_state), ",", _quote(level), ",", detail_json, "]"))
     return hashlib.sha256((prev_hash + body).encode("utf-8")).hexdigest()
+
+
+_quote = json.encoder.encode_basestring     # str -> JSON string literal, non-ASCII kept (as ``dumps``)
 
 
 def head(con: duckdb.DuckDBPyConnection) -> tuple[int, str]:

@@ -162,3 +162,16 @@ def test_verify_command_damaged_exits_7(tmp_path: Path) -> None:
     result = CliRunner().invoke(verify_command, ["--db", str(path)], obj=Settings())
     assert result.exit_code == 7
     assert "第 3 条：记录被删除" in result.output
+
+
+@pytest.mark.parametrize("text", ["张三", 'quote " and \\ backslash', "tab\tnew\nline\x01\x1f", "emoji 😀 \u2028 \ud7ff",
+                                  "", "/slash/"])
+def test_entry_hash_hashes_the_canonical_json_of_the_entry(text: str) -> None:
+    at = dt.datetime(2026, 11, 20, 18, 0, 0, 123)
+    for from_state in (None, text):
+        detail = history.dumps({"note": text, "n": 1})
+        body = history.dumps([7, f"F-{text}", at.isoformat(timespec="microseconds"), text, "raised", from_state,
+                              "open", "red", {"note": text, "n": 1}])
+        expected = hashlib.sha256(("a" * 64 + body).encode("utf-8")).hexdigest()
+        assert history.entry_hash("a" * 64, 7, f"F-{text}", at, text, "raised", from_state, "open", "red",
+                                  detail) == expected

@@ -16,6 +16,7 @@ from audit.rulecheck import Sandbox, given_tables
 from audit.rules import ErrorPolicy, Pack, RuleBase, default_rules_dir, load_pack
 from audit.rules.base import Given, RuleTest
 from audit.rules.kinds import SqlRule
+from audit.rules.loader import rule_digest
 from audit.runner import run_audit
 from sunlight.config import Settings
 from sunlight.errors import AuditError, RuleError
@@ -105,6 +106,20 @@ def test_a_broken_rule_is_isolated() -> None:
     assert {e["rule_id"] for e in json.loads(errors)} == {"Z_BIND", "Z_RUN"}
     assert con.execute("SELECT count(*) FROM runs").fetchone() == (1,)
     assert "Z_RUN" not in {r[0] for r in con.execute("SELECT rule_id FROM rule_versions").fetchall()}
+
+
+def test_a_recorded_rule_that_no_longer_binds_is_caught_while_running() -> None:
+    con = database()
+    bad_bind = sql_rule("Z_BIND", "c.no_such_column = 1")
+    # as if this version had run before: it is not bind-checked again, so it fails inside the run
+    con.execute("INSERT INTO rule_versions VALUES (?, ?, ?, ?, ?, ?, ?, ?)", [
+        bad_bind.id, bad_bind.version, bad_bind.effective_from, bad_bind.kind, bad_bind.category, bad_bind.title,
+        "{}", rule_digest(bad_bind)])
+    result = run_audit(con, pack(bad_bind), AS_OF, Settings(), exceptions=[])
+    assert [(f.rule_id, f.stage) for f in result.failures] == [("Z_BIND", "bind")]
+    assert "no_such_column" in result.failures[0].message
+    assert flags(con) == EXPECTED
+    assert con.execute("SELECT status FROM runs").fetchall() == [("partial",)]
 
 
 def test_raise_policy_stops_and_writes_nothing() -> None:
