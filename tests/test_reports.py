@@ -226,3 +226,32 @@ def test_pdf_cells_break_into_lines_that_fit(width: float) -> None:
     if width >= 90:  # a date, a time or a version that fits on a line is never cut
         for word in ("2026-02-09", "chinese_calendar", "1.11.0", "2026-02-28"):
             assert any(word in line for line in lines), word
+
+
+def test_the_summary_counts_listed_flags_by_rule_most_red_first() -> None:
+    con = db.memory()
+    add_flags(con)
+    (lst,) = reports.build_lists(con, as_of=AS_OF, depts=["SCJG"])
+    assert [(s.rule_title, s.category, s.red, s.yellow, s.overdue, s.total) for s in lst.summary()] == [
+        ("时效规则", "时效", 2, 1, 2, 3), ("公示规则", "公示", 1, 0, 1, 1)]     # resolved and dismissed not counted
+    total = lst.summary_total()
+    assert (total.red, total.yellow, total.overdue, total.total) == (3, 1, 3, 4)
+
+
+def test_xlsx_summary_sheet(written: dict[str, reports.WrittenList]) -> None:
+    book = openpyxl.load_workbook(written["SCJG"].xlsx)
+    assert book.sheetnames == ["整改清单", "按规则汇总"]
+    ws = book["按规则汇总"]
+    assert ws["A1"].value == "区市场监管局整改清单：问题汇总（按规则）"
+    rows = [[c.value for c in row] for row in ws.iter_rows(min_row=4)]
+    assert rows == [["规则", "类别", "红牌", "黄牌", "其中已超期", "合计"], ["时效规则", "时效", 2, 1, 2, 3],
+                    ["公示规则", "公示", 1, 0, 1, 1], ["合计", "", 3, 1, 3, 4]]
+    assert openpyxl.load_workbook(written["MZ"].xlsx).sheetnames == ["整改清单"]     # nothing to sum up
+
+
+def test_pdf_summary_comes_before_the_detail(written: dict[str, reports.WrittenList]) -> None:
+    text = pdf_pages(written["SCJG"].pdf)[0]
+    summary = text.index("一、问题汇总（按规则）")
+    assert summary < text.index("其中已超期", summary) < text.index("二、整改明细")
+    assert text.index("二、整改明细") < text.index("办件A3")
+    assert "问题汇总" not in pdf_pages(written["MZ"].pdf)[0]

@@ -35,6 +35,36 @@ COLUMNS: tuple[tuple[str, str, float, float], ...] = (
 )
 
 
+# The summary by rule above the detail: (key, Chinese heading, Excel width, PDF width in points)
+SUMMARY_COLUMNS: tuple[tuple[str, str, float, float], ...] = (
+    ("rule_title", "规则", 34, 230),
+    ("category", "类别", 9, 50),
+    ("red", "红牌", 9, 50),
+    ("yellow", "黄牌", 9, 50),
+    ("overdue", "其中已超期", 12, 64),
+    ("total", "合计", 9, 50),
+)
+
+
+@dataclass(frozen=True)
+class RuleSummary:
+    """How many of a department's listed flags one rule raised."""
+
+    rule_title: str
+    category: str
+    red: int
+    yellow: int
+    overdue: int
+
+    @property
+    def total(self) -> int:
+        return self.red + self.yellow
+
+    def cells(self) -> dict[str, str]:
+        return {"rule_title": self.rule_title, "category": self.category, "red": str(self.red),
+                "yellow": str(self.yellow), "overdue": str(self.overdue), "total": str(self.total)}
+
+
 @dataclass(frozen=True)
 class ListRow:
     flag_id: str
@@ -89,6 +119,21 @@ class RectificationList:
     @property
     def title(self) -> str:
         return f"{self.dept_name}整改清单"
+
+    def summary(self) -> tuple[RuleSummary, ...]:
+        """The listed flags counted by rule, most red first (a long list is read from here: which
+        rules the department breaks most often)."""
+        counts: dict[tuple[str, str], list[int]] = {}
+        for row in self.rows:
+            red, yellow, overdue = counts.setdefault((row.rule_title, row.category), [0, 0, 0])
+            counts[(row.rule_title, row.category)] = [red + (row.level == "red"), yellow + (row.level != "red"),
+                                                      overdue + bool(row.days_overdue)]
+        found = [RuleSummary(title, category, *n) for (title, category), n in counts.items()]
+        return tuple(sorted(found, key=lambda s: (-s.red, -s.total, s.category, s.rule_title)))
+
+    def summary_total(self) -> RuleSummary:
+        overdue = sum(1 for r in self.rows if r.days_overdue)
+        return RuleSummary("合计", "", self.red, self.yellow, overdue)
 
     def header_lines(self) -> list[str]:
         """The lines above the table: department, time, score and grade, counts."""

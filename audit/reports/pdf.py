@@ -13,10 +13,10 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
-from reportlab.platypus import LongTable, Paragraph, SimpleDocTemplate, Spacer, TableStyle
+from reportlab.platypus import LongTable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 from reportlab.platypus.flowables import Flowable
 
-from audit.reports.data import COLUMNS, RectificationList
+from audit.reports.data import COLUMNS, SUMMARY_COLUMNS, RectificationList
 
 FONT = "STSong-Light"
 RED_FILL, RED_FONT = colors.HexColor("#FFC7CE"), colors.HexColor("#9C0006")
@@ -36,6 +36,7 @@ def _styles() -> dict[str, ParagraphStyle]:
     return {
         "title": ParagraphStyle("title", fontName=font, fontSize=16, leading=22, alignment=1, spaceAfter=4),
         "info": ParagraphStyle("info", fontName=font, fontSize=9, leading=13, wordWrap="CJK"),
+        "section": ParagraphStyle("section", fontName=font, fontSize=10.5, leading=15, spaceBefore=2, spaceAfter=3),
         "head": ParagraphStyle("head", fontName=font, fontSize=8.5, leading=11, alignment=1, wordWrap="CJK"),
         "cell": ParagraphStyle("cell", fontName=font, fontSize=8, leading=10.5, wordWrap="CJK"),
         "center": ParagraphStyle("center", fontName=font, fontSize=8, leading=10.5, alignment=1, wordWrap="CJK"),
@@ -96,6 +97,35 @@ def _lines(text: str, width: float, font: str, size: float) -> str:
     return "\n".join(out)
 
 
+def _summary_table(lst: RectificationList, styles: dict[str, ParagraphStyle]) -> Table:
+    """The listed flags counted by rule, with a total row; red and yellow counts in their colours."""
+    cell = styles["cell"]
+    keys = [key for key, *_ in SUMMARY_COLUMNS]
+    rows = [*lst.summary(), lst.summary_total()]
+    data: list[list[Any]] = [[Paragraph(heading, styles["head"]) for _, heading, _, _ in SUMMARY_COLUMNS]]
+    data += [[_lines(r.cells()[key], SUMMARY_COLUMNS[0][3] - 6, cell.fontName, cell.fontSize) if key == "rule_title"
+              else r.cells()[key] for key in keys] for r in rows]
+    red, yellow = keys.index("red"), keys.index("yellow")
+    # counts in their level's colour, zeros plain
+    coloured = [("TEXTCOLOR", (column, number), (column, number), ink)
+                for number, r in enumerate(rows, start=1)
+                for column, ink, count in ((red, RED_FONT, r.red), (yellow, YELLOW_FONT, r.yellow)) if count]
+    table = Table(data, colWidths=[c[3] for c in SUMMARY_COLUMNS], repeatRows=1, hAlign="LEFT")
+    table.setStyle(TableStyle(coloured + [
+        ("GRID", (0, 0), (-1, -1), 0.5, GRID),
+        ("BACKGROUND", (0, 0), (-1, 0), HEADER_FILL),
+        ("BACKGROUND", (0, -1), (-1, -1), HEADER_FILL),
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        ("FONTNAME", (0, 1), (-1, -1), cell.fontName),
+        ("FONTSIZE", (0, 1), (-1, -1), cell.fontSize),
+        ("LEADING", (0, 1), (-1, -1), cell.leading),
+        ("ALIGN", (1, 1), (-1, -1), "CENTER"),
+        ("TOPPADDING", (0, 0), (-1, -1), 2.5),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+    ]))
+    return table
+
+
 def write_pdf(lst: RectificationList, path: Path) -> Path:
     """Write ``lst`` to ``path`` as an A4 landscape PDF with "第 N 页" page numbers."""
     styles = _styles()
@@ -107,6 +137,9 @@ def write_pdf(lst: RectificationList, path: Path) -> Path:
     story: list[Flowable] = [Paragraph(_escape(lst.title), styles["title"])]
     story += [Paragraph(_escape(line), styles["info"]) for line in lst.header_lines()]
     story.append(Spacer(1, 4 * mm))
+    if lst.rows:
+        story += [Paragraph("一、问题汇总（按规则）", styles["section"]), _summary_table(lst, styles),
+                  Spacer(1, 4 * mm), Paragraph("二、整改明细（按紧急程度排列）", styles["section"])]
     available = page[0] - 2 * margin
     declared = sum(c[3] for c in COLUMNS)
     widths = [c[3] * available / declared for c in COLUMNS]

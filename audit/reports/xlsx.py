@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import xlsxwriter
 
-from audit.reports.data import COLUMNS, RectificationList
+from audit.reports.data import COLUMNS, SUMMARY_COLUMNS, RectificationList
 
 RED_FILL, RED_FONT = "#FFC7CE", "#9C0006"
 YELLOW_FILL, YELLOW_FONT = "#FFEB9C", "#9C5700"
@@ -71,5 +72,33 @@ def write_xlsx(lst: RectificationList, path: Path) -> Path:
     sheet.repeat_rows(header_row)
     sheet.set_margins(left=0.4, right=0.4, top=0.6, bottom=0.6)
     sheet.set_footer("&C第 &P 页，共 &N 页")
+    if lst.rows:
+        _write_summary(workbook, lst, fmt)
     workbook.close()
     return path
+
+
+def _write_summary(workbook: xlsxwriter.Workbook, lst: RectificationList, fmt: dict[str, Any]) -> None:
+    """A second sheet: the listed flags counted by rule, most red first, with a total row."""
+    sheet = workbook.add_worksheet("按规则汇总")
+    last_col = len(SUMMARY_COLUMNS) - 1
+    sheet.set_row(0, 30)
+    sheet.merge_range(0, 0, 0, last_col, f"{lst.title}：问题汇总（按规则）", fmt["title"])
+    sheet.merge_range(1, 0, 1, last_col, lst.header_lines()[0], fmt["info"])
+    header_row = 3
+    for col, (_, heading, width, _) in enumerate(SUMMARY_COLUMNS):
+        sheet.set_column(col, col, width)
+        sheet.write(header_row, col, heading, fmt["header"])
+    rows = [*lst.summary(), lst.summary_total()]
+    for offset, summary in enumerate(rows, start=1):
+        total = offset == len(rows)
+        cells = summary.cells()
+        for col, (key, *_) in enumerate(SUMMARY_COLUMNS):
+            if key == "rule_title" or key == "category":
+                sheet.write_string(header_row + offset, col, cells[key], fmt["header" if total else "cell"])
+            else:
+                sheet.write_number(header_row + offset, col, int(cells[key]), fmt["header" if total else "center"])
+    sheet.freeze_panes(header_row + 1, 0)
+    sheet.set_landscape()
+    sheet.set_paper(9)
+    sheet.fit_to_pages(1, 0)
