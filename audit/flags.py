@@ -306,13 +306,15 @@ def _history_rows(
     base = {"as_of": as_of.isoformat(timespec="microseconds"), "run_id": run_id}
     clear_detail = history.dumps({**base, "reason": CLEAR_REASON})
     out: list[tuple[str, dt.datetime, str, str, str | None, str, str, str]] = []
+    details: dict[tuple[str, object, object], str] = {}     # few distinct details: each encoded once
     for flag_id_, action, from_state, to_state, level, from_level, rule_version, reason in rows:
-        if action == "raise":
-            detail = history.dumps({**base, "rule_version": rule_version})
-        elif action == "clear":
+        if action == "clear":
             detail = clear_detail if reason == CLEAR_REASON else history.dumps({**base, "reason": reason})
         else:
-            detail = history.dumps({**base, "from_level": from_level, "rule_version": rule_version})
+            key = (action, from_level, rule_version)
+            detail = details.get(key) or details.setdefault(key, history.dumps(
+                {**base, "rule_version": rule_version} if action == "raise"
+                else {**base, "from_level": from_level, "rule_version": rule_version}))
         out.append((flag_id_, stamp, actor, action, from_state, to_state, level, detail))
     return out
 

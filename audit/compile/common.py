@@ -74,14 +74,22 @@ class Query:
         return col(alias, "case_id").isin(query=exp.select("case_id").from_(self.candidates))
 
     def events(self, name: str = "ev", activities: list[str] | None = None,
-               columns: tuple[str, ...] = ()) -> str:
-        """A CTE of the events that exist as of the audit time (optionally of some activities)."""
+               columns: tuple[str, ...] = (), within: str | None = None) -> str:
+        """A CTE of the events that exist as of the audit time (optionally of some activities).
+
+        ``within`` names a CTE of case ids (the rule's subject) that every use of these events is
+        joined to: when the rule has no candidate set, the events are narrowed to those cases, so
+        aggregates over them skip the cases out of scope (a target built with ``narrow=False``
+        does not).
+        """
         t = self.target
         base = ("event_id", "case_id", "seq", "activity", "ts") + columns
         where: exp.Expr = col("e", "ts") <= self.as_of()
         if activities is not None:
             where = exp.and_(where, col("e", "activity").isin(*self.activities(sorted(set(activities)))))
         narrowed = self.candidate("e")
+        if narrowed is None and within is not None and getattr(t, "narrow", True):
+            narrowed = col("e", "case_id").isin(query=exp.select("case_id").from_(within))
         if narrowed is not None:
             where = exp.and_(where, narrowed)
         select = exp.select(*(col("e", c) for c in base)).from_(exp.to_table(t.TABLES["event"]).as_("e")).where(where)

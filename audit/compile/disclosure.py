@@ -25,8 +25,9 @@ from audit.rules.vocab import ACTIVITIES
 
 def _numbered(q: Query, rule: DisclosureRule) -> None:
     """The cases in scope with the decision number they should publish: ``cases.decision_no``, or
-    else the document number of the first decision event."""
-    q.events("dev", rule.decision, columns=("document_no",))
+    else the document number of the first decision event that has one (``arg_min`` skips NULL
+    numbers, as the live engine does)."""
+    q.events("dev", rule.decision, columns=("document_no",), within="subject")   # used only joined to subject
     e = alias("e")
     q.cte("first_decision", exp.select(e("case_id"), *_first_of(e), exp.ArgMin(this=e("document_no"), expression=e("seq"))
                                        .as_("document_no"))

@@ -24,8 +24,15 @@ WITH subject AS (
     e.document_no
   FROM events AS e
   WHERE
-    e.ts <= CAST($as_of AS TIMESTAMP)
-    AND e.activity IN (CAST($p0 AS TEXT), CAST($p1 AS TEXT))
+    (
+      e.ts <= CAST($as_of AS TIMESTAMP)
+      AND e.activity IN (CAST($p0 AS TEXT), CAST($p1 AS TEXT))
+    )
+    AND e.case_id IN (
+      SELECT
+        case_id
+      FROM subject
+    )
 ), first_decision AS (
   SELECT
     e.case_id,
