@@ -17,11 +17,12 @@ from pathlib import Path
 
 import duckdb
 
-from ingest import store
-from ingest.mapping import Mapping, builtin_mappings, load_mappings
+from ingest import prefetch, store
+from ingest.mapping import FileEntry, Mapping, builtin_mappings, load_mappings
 from ingest.fields import Kind
 from ingest.normalise import clean_sql, create_helpers, drop_helpers, load_part
 from ingest.parts import PartSpec
+from ingest.prefetch import Prefetcher
 from ingest.readers import reader_for
 from ingest.readers.base import Stage, Stager
 from ingest.readers.inline import reference_digest, reference_name, reference_parts, stage_reference
@@ -69,6 +70,7 @@ class FileReport:
     outcome: str = "loaded"
     notes: list[str] = field(default_factory=list)
     counts: dict[str, Counts] = field(default_factory=dict)
+    prepared_cpu: float = 0.0      # CPU seconds a worker process spent on the file ahead of its load
 
     @property
     def read(self) -> int:
@@ -190,7 +192,7 @@ def _first_rows(con: duckdb.DuckDBPyConnection, stage: Stage, part: PartSpec, st
     return Stage(table, stage.columns, int(row[0]) if row else 0, stage.typed_cells)
 
 
-def _stage(con: duckdb.DuckDBPyConnection, plan: _Plan, stager: Stager) -> None:
+def _stage(con: duckdb.DuckDBPyConnection, plan: _Plan, stager: Stager, prefetcher: Prefetcher) -> None:
     """Stage every table of the file (so a damaged file is refused before any of it loads)."""
     stages: dict[str, Stage] = {}
     try:
@@ -198,7 +200,11 @@ def _stage(con: duckdb.DuckDBPyConnection, plan: _Plan, stager: Stager) -> None:
             stages = stage_reference(plan.mapping, stager)
         else:
             assert plan.source is not None and plan.match is not None
-            for _, entry in plan.match.entries:
+            prepared = prefetcher.take(plan.source)
+            if prepared is not None:
+                plan.report.prepared_cpu = prepared.cpu
+                stages = prefetch.apply(prepared, plan.source, stager) or {}
+            for _, entry in plan.match.entries if not stages else ():
                 stages.update(reader_for(plan.source.format).stage(plan.source, entry, stager))
             if plan.source.format == "xlsx":
                 headers = {i: list(stages[getattr(e, "sheet")].columns) for i, e in plan.match.entries}
@@ -229,8 +235,14 @@ def ingest_paths(
     settings: Settings,
     mappings: Sequence[Mapping | Path | str] | None = None,
     progress: ProgressCallback | None = None,
+    prefetch_files: bool | None = None,
 ) -> IngestReport:
-    """Load ``paths`` (files or folders) into the database behind ``con``; see the module docstring."""
+    """Load ``paths`` (files or folders) into the database behind ``con``; see the module docstring.
+
+    ``prefetch_files``: parse XES logs and transcode GBK/GB18030 CSV files in a worker process
+    ahead of the load (:mod:`ingest.prefetch`): True always, False never, None (the default) when
+    those files are large enough to pay for the worker.
+    """
     given = list(mappings or [])
     user = [m for m in given if isinstance(m, Mapping)]
     user += load_mappings([Path(m) for m in given if not isinstance(m, Mapping)])
@@ -239,6 +251,7 @@ def ingest_paths(
     load_id = store.start_load(con, settings)
     create_helpers(con)
     stager = Stager(con)
+    prefetcher = Prefetcher([], stager.tmpdir)
     notify = progress or (lambda _: None)
     try:
         plans = _plan_files(con, sources, candidates, stager, notify)
@@ -248,9 +261,10 @@ def ingest_paths(
         work.sort(key=lambda w: (w[0].phase, w[1].report.order))
         for _, plan in work:
             plan.parts_left += 1
+        prefetcher = Prefetcher(_prefetchable(work), stager.tmpdir / "prefetch", force=prefetch_files)
         for done, (part, plan) in enumerate(work, 1):
             notify(Progress(plan.report.name, "load", done, len(work)))
-            _load(con, plan, part, stager, settings, load_id)
+            _load(con, plan, part, stager, settings, load_id, prefetcher)
         for file_no, plan in enumerate(plans, 1):
             store.record_file(con, load_id, file_no, _file_row(plan.report))
         notify(Progress("", "finish", len(work), len(work)))
@@ -259,8 +273,21 @@ def ingest_paths(
         store.finish_load(con, load_id, settings)
         drop_helpers(con)
     finally:
+        prefetcher.close()
         stager.close()
     return IngestReport(load_id, [p.report for p in plans])
+
+
+def _prefetchable(work: list[tuple[PartSpec, _Plan]]) -> list[tuple[SourceFile, list[FileEntry]]]:
+    """The files a worker can prepare, in the order the load stages them (at their first part)."""
+    found: dict[int, tuple[SourceFile, list[FileEntry]]] = {}
+    for _, plan in work:
+        if plan.source is None or plan.match is None or plan.source.order in found:
+            continue
+        entries = [entry for _, entry in plan.match.entries]
+        if prefetch.wanted(plan.source, entries):
+            found[plan.source.order] = (plan.source, entries)
+    return list(found.values())
 
 
 def _plan_files(con: duckdb.DuckDBPyConnection, sources: list[SourceFile], candidates: list[Mapping], stager: Stager,
@@ -292,10 +319,10 @@ def _reference_plans(con: duckdb.DuckDBPyConnection, plans: list[_Plan]) -> list
 
 
 def _load(con: duckdb.DuckDBPyConnection, plan: _Plan, part: PartSpec, stager: Stager, settings: Settings,
-          load_id: int) -> None:
+          load_id: int, prefetcher: Prefetcher) -> None:
     """Load one part of a plan (staging the file first if this is its first part)."""
     if plan.active and plan.stages is None:
-        _stage(con, plan, stager)
+        _stage(con, plan, stager, prefetcher)
     plan.parts_left -= 1
     if not plan.active or plan.stages is None:
         return

@@ -133,8 +133,12 @@ class Stager:
         not copied: a table made inside the caller's transaction would keep its memory until the
         transaction ends, even once dropped.
         """
+        return self.register(pa.Table.from_batches(batches, schema=schema))
+
+    def register(self, table: pa.Table) -> str:
+        """A complete Arrow table (made by a worker process) as a stage the main connection reads."""
         name = self.name("stage")
-        self.con.register(name, pa.Table.from_batches(batches, schema=schema))
+        self.con.register(name, table)
         self._registered.add(name)
         return name
 

@@ -56,7 +56,13 @@ def read_header(source: SourceFile, encoding: str, delimiter: str) -> list[str]:
 
 
 def transcode(source: SourceFile, encoding: str, folder: Path) -> tuple[Path, int]:
-    """Write a UTF-8 copy of ``source``; return it and the number of undecodable sequences."""
+    """Write a UTF-8 copy of ``source``; return it and the number of undecodable sequences.
+
+    A copy a worker process already made (``ingest.prefetch``) is taken from the source's cache.
+    """
+    made: tuple[Path, int] | None = source.cache.get(f"transcoded:{encoding}")
+    if made is not None:
+        return made
     target = folder / f"{source.order:05d}-{source.name}.utf8"
     decoder = codecs.getincrementaldecoder(_codec(encoding))(errors="replace")
     bad = 0
