@@ -19,22 +19,8 @@ from ingest.readers.jsonl import JsonLinesReader
 from ingest.sources import SourceFile
 from sunlight import db
 from sunlight.config import Settings
+from test_ingest_normalise import LOG, MAPPING     # a flat event log: cases from the rows, times in UTC
 
-MAPPING = """platform: t
-title: 测试平台
-reference:
-  departments: [{dept_code: D1, name: 测试部门, unit_kind: 区直部门}]
-  items: [{item_code: I1, name: 测试事项, kind: 行政许可, dept_code: D1, fee_standard: 0, published: true, platforms: [t]}]
-files:
-  - record: log
-    format: FORMAT
-    case_fields: {applicant_name: who}
-    event_fields: {source_case_no: case, activity: act, ts: time, actor_id: by}
-    constants: {item_code: I1, dept_code: D1, case_kind: service}
-    timestamp_formats: ["%Y-%m-%d %H:%M:%S"]
-    attrs: [note]
-    activities: {register: SUBMIT, accept: ACCEPT, decide: DECIDE}
-"""
 ACTS = ("register", "accept", "decide")
 COLUMNS = ("case", "act", "time", "by", "who", "note")
 
@@ -61,7 +47,7 @@ def write(path: Path, fmt: str, rows: list[dict[str, str]], tail: str = "") -> P
 
 def mapping(tmp_path: Path, fmt: str) -> Path:
     path = tmp_path / "t.yaml"
-    path.write_text(MAPPING.replace("FORMAT", fmt), encoding="utf-8")
+    path.write_text(MAPPING + LOG.replace("format: csv", f"format: {fmt}"), encoding="utf-8")
     return path
 
 
