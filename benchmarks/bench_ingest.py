@@ -104,7 +104,8 @@ def measure_ingest(folder: Path, database: Path) -> tuple[dict[str, Clock], Cloc
             clock = per_file[str(current[0])]
             clock.wall += wall - float(current[1])  # type: ignore[arg-type]
             clock.cpu += cpu - float(current[2])  # type: ignore[arg-type]
-        current[:] = [step.file if step.step == "load" else None, wall, cpu]
+        # recognising a file (reading its header: a whole sheet for a workbook) is its time too
+        current[:] = [step.file if step.step in ("recognise", "load") else None, wall, cpu]
 
     start = timed()
     con.execute("BEGIN TRANSACTION")
