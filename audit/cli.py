@@ -16,6 +16,7 @@ from pathlib import Path
 
 import click
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from audit.compile import DuckDBTarget
@@ -23,7 +24,7 @@ from audit.exceptions import load_exceptions
 from audit.rulecheck import run_tests
 from audit.rules import ErrorPolicy, Pack, default_rules_dir, explain, load_pack
 from audit.rules.loader import default_exceptions_dir
-from audit.runner import AuditResult, prepare, run_audit
+from audit.runner import FLAG_STEP, AuditResult, prepare, run_audit
 from sunlight import db
 from sunlight.cli import EXIT_ATTENTION
 from sunlight.config import Settings
@@ -95,8 +96,16 @@ def audit(db_path: Path, as_of: dt.datetime | None, rules_dir: Path | None, exce
     exceptions = load_exceptions(exceptions_dir or settings.exceptions_dir or default_exceptions_dir(),
                                  {r.id for r in pack})
     con = db.connect(db_path)
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     try:
-        result = run_audit(con, pack, as_of, settings, exceptions=exceptions)
+        with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+            task = bar.add_task("编译规则", total=None)
+
+            def show(step: str, done: int, total: int) -> None:
+                label = "更新预警牌与历史" if step == FLAG_STEP else f"执行规则 {step}"
+                bar.update(task, description=label, completed=done, total=total)
+
+            result = run_audit(con, pack, as_of, settings, exceptions=exceptions, progress=show)
     finally:
         con.close()
     console = Console()

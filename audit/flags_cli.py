@@ -18,6 +18,8 @@ from pathlib import Path
 from typing import Any
 
 import click
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from audit import actions
 from audit.flags import ACTIVE_STATES, LEVELS, STATES
@@ -121,7 +123,6 @@ def _render(fmt: str, rows: list[tuple[Any, ...]]) -> str:
 
 
 def _print_table(rows: list[tuple[Any, ...]]) -> None:
-    from rich.console import Console
     from rich.table import Table
 
     shown = ("flag_id", "level", "state", "category", "dept_code", "case_id", "title", "days_overdue", "due_at")
@@ -337,8 +338,15 @@ def report(db_path: Path, out_dir: Path, depts: tuple[str, ...], as_of: dt.datet
         unknown = [d for d in depts if d not in known]
         if unknown:
             raise click.BadParameter(f"部门代码 {', '.join(unknown)} 不存在", param_hint="--dept")
-        written = reports.write_rectification_lists(con, out_dir, as_of=when, config=config,
-                                                    depts=list(depts) or None)
+        columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+        with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+            task = bar.add_task("汇总整改清单", total=None)
+
+            def show(dept: str, done: int, total: int) -> None:
+                bar.update(task, description=f"已写出 {dept}", completed=done, total=total)
+
+            written = reports.write_rectification_lists(con, out_dir, as_of=when, config=config,
+                                                        depts=list(depts) or None, progress=show)
     finally:
         con.close()
     for w in written:

@@ -78,6 +78,10 @@ class AuditResult:
         return sum(sum(levels.values()) for levels in self.findings.values())
 
 
+RuleProgress = Callable[[str, int, int], None]   # (rule id or FLAG_STEP, rules done, rules in all)
+FLAG_STEP = "flags"
+
+
 def local_now(settings: Settings) -> dt.datetime:
     return dt.datetime.now(settings.tz).replace(tzinfo=None, microsecond=0)
 
@@ -176,7 +180,7 @@ def _summaries(con: duckdb.DuckDBPyConnection) -> tuple[dict[str, dict[str, int]
 def execute(con: duckdb.DuckDBPyConnection, compiled: list[CompiledRule], *, run_id: int, as_of: dt.datetime,
             settings: Settings, exceptions: list[LoadedException], pack_version: str, kind: str = "audit",
             actor: str = flags.SYSTEM_ACTOR, failures: list[RuleFailure] | None = None,
-            not_in_force: list[str] | None = None) -> AuditResult:
+            not_in_force: list[str] | None = None, progress: RuleProgress | None = None) -> AuditResult:
     """Run prepared rules inside the caller's open transaction, under the caller's ``run_id``.
 
     Fills the findings table, sets aside waived findings, applies the rest to the flag store and
@@ -187,7 +191,9 @@ def execute(con: duckdb.DuckDBPyConnection, compiled: list[CompiledRule], *, run
     _create_findings(con)
     seconds: dict[str, float] = {}
     into = exp.to_table(FINDINGS_TABLE).sql(dialect="duckdb")
-    for rule in compiled:
+    tell = progress or (lambda _step, _done, _total: None)
+    for done, rule in enumerate(compiled):
+        tell(rule.rule_id, done, len(compiled))
         # the compiled text, not the tree rendered again (sqlglot takes tens of milliseconds a rule)
         insert = f"INSERT INTO {into} SELECT * FROM (\n{rule.sql}\n) AS found"
         started = time.perf_counter()
@@ -197,6 +203,7 @@ def execute(con: duckdb.DuckDBPyConnection, compiled: list[CompiledRule], *, run
             stage = "bind" if isinstance(exc, duckdb.BinderException | duckdb.CatalogException) else "run"
             raise RuleRunFailed(rule.rule_id, str(exc).splitlines()[0], stage) from exc
         seconds[rule.rule_id] = round(time.perf_counter() - started, 3)
+    tell(FLAG_STEP, len(compiled), len(compiled))
     suppressed = apply_exceptions(con, FINDINGS_TABLE, SUPPRESSED_TABLE, exceptions, as_of)
     by_rule, by_category = _summaries(con)
     rule_ids = [c.rule_id for c in compiled]
@@ -211,7 +218,7 @@ def execute(con: duckdb.DuckDBPyConnection, compiled: list[CompiledRule], *, run
 def _attempt(con: duckdb.DuckDBPyConnection, compiled: list[CompiledRule], *, pack: Pack, kind: str,
              as_of: dt.datetime, settings: Settings, exceptions: list[LoadedException], actor: str,
              prelude: Callable[[duckdb.DuckDBPyConnection], None] | None, failures: list[RuleFailure],
-             not_in_force: list[str]) -> AuditResult:
+             not_in_force: list[str], progress: RuleProgress | None = None) -> AuditResult:
     if prelude is not None:
         prelude(con)
     row = con.execute("SELECT nextval('run_seq')").fetchone()
@@ -220,7 +227,8 @@ def _attempt(con: duckdb.DuckDBPyConnection, compiled: list[CompiledRule], *, pa
     con.execute("INSERT INTO runs (run_id, kind, started_at, as_of, rule_pack_version, status) VALUES (?, ?, ?, ?, ?, ?)",
                 [run_id, kind, local_now(settings), as_of, pack.version, "running"])
     result = execute(con, compiled, run_id=run_id, as_of=as_of, settings=settings, exceptions=exceptions,
-                     pack_version=pack.version, kind=kind, actor=actor, failures=failures, not_in_force=not_in_force)
+                     pack_version=pack.version, kind=kind, actor=actor, failures=failures, not_in_force=not_in_force,
+                     progress=progress)
     counts = {"rules": len(result.rules_run), "findings": result.total, "by_rule": result.findings,
               "by_category": result.by_category, "suppressed": result.suppressed, "not_in_force": not_in_force,
               "flags": result.flag_stats, "seconds": result.seconds}
@@ -235,8 +243,12 @@ def run_audit(con: duckdb.DuckDBPyConnection, pack: Pack, as_of: dt.datetime | N
               kind: str = "audit", policy: ErrorPolicy = ErrorPolicy.COLLECT,
               exceptions: list[LoadedException] | None = None, actor: str = flags.SYSTEM_ACTOR,
               prelude: Callable[[duckdb.DuckDBPyConnection], None] | None = None, commit: bool = True,
-              target: DuckDBTarget | None = None) -> AuditResult:
-    """Audit every rule of ``pack`` in force at ``as_of`` (default: now, local) in one transaction."""
+              target: DuckDBTarget | None = None, progress: RuleProgress | None = None) -> AuditResult:
+    """Audit every rule of ``pack`` in force at ``as_of`` (default: now, local) in one transaction.
+
+    ``progress(step, done, total)`` is told each rule's id before it runs (``done`` rules of
+    ``total`` finished), then :data:`FLAG_STEP` when the findings go to the flag store.
+    """
     as_of = to_local(as_of, settings) if as_of is not None else local_now(settings)
     target = target or DuckDBTarget()
     if exceptions is None:
@@ -252,7 +264,7 @@ def run_audit(con: duckdb.DuckDBPyConnection, pack: Pack, as_of: dt.datetime | N
         try:
             result = _attempt(con, compiled, pack=pack, kind=kind, as_of=as_of, settings=settings,
                               exceptions=exceptions, actor=actor, prelude=prelude, failures=failures,
-                              not_in_force=not_in_force)
+                              not_in_force=not_in_force, progress=progress)
         except RuleRunFailed as failed:
             con.execute("ROLLBACK")
             failure = RuleFailure(failed.rule_id, failed.stage, failed.message)

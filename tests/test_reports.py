@@ -255,3 +255,14 @@ def test_pdf_summary_comes_before_the_detail(written: dict[str, reports.WrittenL
     assert summary < text.index("其中已超期", summary) < text.index("二、整改明细")
     assert text.index("二、整改明细") < text.index("办件A3")
     assert "问题汇总" not in pdf_pages(written["MZ"].pdf)[0]
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_progress_is_told_each_department_written(tmp_path: Path, workers: int) -> None:
+    con = db.memory()
+    add_flags(con)
+    seen: list[tuple[str, int, int]] = []
+    reports.write_rectification_lists(con, tmp_path, as_of=AS_OF, workers=workers,
+                                      progress=lambda *step: seen.append(step))
+    assert sorted(dept for dept, _, _ in seen) == ["MZ", "SCJG"]
+    assert [(done, total) for _, done, total in seen] == [(1, 2), (2, 2)]

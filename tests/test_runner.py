@@ -204,3 +204,13 @@ def test_prelude_and_caller_commit() -> None:
     con.execute("ROLLBACK")
     assert con.execute("SELECT count(*) FROM runs").fetchone() == (0,)
     assert result.run_id >= 1
+
+
+def test_progress_is_told_each_rule_then_the_flag_store() -> None:
+    con = database()
+    seen: list[tuple[str, int, int]] = []
+    run_audit(con, pack(), AS_OF, Settings(), exceptions=[], progress=lambda *step: seen.append(step))
+    rules = sorted(CHOSEN)
+    assert sorted(step for step, _, _ in seen[:-1]) == rules
+    assert [(done, total) for _, done, total in seen] == [(i, len(rules)) for i in range(len(rules) + 1)]
+    assert seen[-1][0] == "flags"

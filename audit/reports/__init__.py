@@ -11,8 +11,8 @@ from __future__ import annotations
 import datetime as dt
 import multiprocessing
 import os
-from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -55,23 +55,33 @@ def _write_pair(lst: RectificationList, out_dir: Path) -> tuple[Path, Path]:
 def write_rectification_lists(
     con: duckdb.DuckDBPyConnection, out_dir: Path, *, as_of: dt.datetime,
     config: scoring.ScoringConfig | None = None, depts: Sequence[str] | None = None, workers: int | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
 ) -> list[WrittenList]:
     """Write each department's list into ``out_dir`` (created if needed); return what was written.
 
-    ``workers``: processes that write files (default: one per core when there are many rows)."""
+    ``workers``: processes that write files (default: one per core when there are many rows).
+    ``progress(dept_code, done, total)`` is told each department whose files are written."""
     out_dir.mkdir(parents=True, exist_ok=True)
     lists = build_lists(con, as_of=as_of, config=config, depts=depts)
+    tell = progress or (lambda _dept, _done, _total: None)
     if workers is None:
         many = sum(len(lst.rows) for lst in lists) >= PARALLEL_ROWS
         workers = min(os.cpu_count() or 1, len(lists)) if many else 1
+    paths: list[tuple[Path, Path]] = []
     if workers > 1:
         # spawned, not forked: the parent holds DuckDB's threads and locks
         with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
             largest_first = sorted(range(len(lists)), key=lambda i: -len(lists[i].rows))
-            futures = {i: pool.submit(_write_pair, lists[i], out_dir) for i in largest_first}
-            paths = [futures[i].result() for i in range(len(lists))]
+            futures = {pool.submit(_write_pair, lists[i], out_dir): i for i in largest_first}
+            done: dict[int, tuple[Path, Path]] = {}
+            for future in as_completed(futures):
+                done[futures[future]] = future.result()
+                tell(lists[futures[future]].dept_code, len(done), len(lists))
+            paths = [done[i] for i in range(len(lists))]
     else:
-        paths = [_write_pair(lst, out_dir) for lst in lists]
+        for lst in lists:
+            paths.append(_write_pair(lst, out_dir))
+            tell(lst.dept_code, len(paths), len(lists))
     return [WrittenList(lst.dept_code, lst.dept_name, xlsx, pdf, lst.red, lst.yellow,
                         lst.score.score if lst.score else None, lst.score.grade if lst.score else None)
             for lst, (xlsx, pdf) in zip(lists, paths, strict=True)]
