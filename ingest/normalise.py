@@ -255,9 +255,10 @@ def kept_columns(record: str, values: list[str]) -> list[str]:
     return ["_fail0", *(ident(n) for n in sorted(names))]
 
 
-def materialise_rows(con: duckdb.DuckDBPyConnection, query: PartQuery, rows: str, kept: list[str]) -> list[str]:
+def materialise_rows(con: duckdb.DuckDBPyConnection, query: PartQuery, rows: str,
+                     kept: list[str]) -> list[tuple[str, str]]:
     """Create ``rows`` (a table, or a view over one) holding ``_row`` and ``kept`` of every staged
-    row; return what to drop afterwards, in order.
+    row; return what to drop afterwards, in order, as (VIEW or TABLE, name).
 
     The stage's own table numbers its rows with ``row_number() OVER ()``, which reads the file in one
     thread, and so would every step of the row-level query above it. When the reader gave a
@@ -277,11 +278,11 @@ def materialise_rows(con: duckdb.DuckDBPyConnection, query: PartQuery, rows: str
             low = int(span[2]) if span[2] is not None else 0
             con.execute(f"CREATE OR REPLACE TEMP VIEW {ident(rows)} AS SELECT rowid - {low} + 1 AS _row, *"
                         f" FROM {ident(raw)}")
-            return [f"VIEW {rows}", raw]
+            return [("VIEW", rows), ("TABLE", raw)]
         con.execute(f"DROP TABLE {ident(raw)}")
     run(con, f"CREATE OR REPLACE TEMP TABLE {ident(rows)} AS SELECT _row, {', '.join(kept)}"
              f" FROM ({query.template.replace(SOURCE, ident(query.ctx.stage.table))})", params)
-    return [rows]
+    return [("TABLE", rows)]
 
 
 def load_part(con: duckdb.DuckDBPyConnection, ctx: Context) -> PartResult:
@@ -292,7 +293,7 @@ def load_part(con: duckdb.DuckDBPyConnection, ctx: Context) -> PartResult:
     query.row_level()
     table = TARGETS[spec.record].table
     columns, values = query.insert(table)
-    helpers = [*materialise_rows(con, query, rows, kept_columns(spec.record, values)), fails]
+    helpers = [*materialise_rows(con, query, rows, kept_columns(spec.record, values)), ("TABLE", fails)]
     if spec.record == "events":
         # Events already in the database whose case this part adds to: the only candidates for
         # "already loaded", and the cases whose seq must be renumbered after the load.
@@ -301,7 +302,7 @@ def load_part(con: duckdb.DuckDBPyConnection, ctx: Context) -> PartResult:
                     f" FROM events WHERE case_id IN (SELECT {d('case_id')} FROM {ident(rows)} WHERE _fail0 IS NULL)")
         con.execute(f"INSERT INTO {TOUCHED} SELECT DISTINCT case_id FROM {ident(prior)}")
         ctx.prior_table = prior
-        helpers.append(prior)
+        helpers.append(("TABLE", prior))
     run(con, f"CREATE OR REPLACE TEMP TABLE {ident(fails)} AS {query.relational(rows)}", ctx.params.values)
     counts = first(con, f"SELECT (SELECT count(*) FROM {ident(rows)}), (SELECT count(*) FROM {ident(fails)})")
     read, failed_rows = (int(counts[0]), int(counts[1])) if counts else (0, 0)
@@ -312,7 +313,7 @@ def load_part(con: duckdb.DuckDBPyConnection, ctx: Context) -> PartResult:
         # needs and joined to the rows by row number: a window over the whole rows would carry
         # every column through its sort.
         seqs = f"_ingest_seq_{ctx.stage.table}"
-        helpers.append(seqs)
+        helpers.append(("TABLE", seqs))
         case = d("case_id")
         con.execute(f"CREATE OR REPLACE TEMP TABLE {ident(seqs)} AS SELECT _row AS _seq_row, row_number() OVER"
                     f" (PARTITION BY hash({case}), {case} ORDER BY {v('ts')}, _row) AS _seq"
@@ -331,8 +332,7 @@ def load_part(con: duckdb.DuckDBPyConnection, ctx: Context) -> PartResult:
         if spec.record == "cases":
             run(con, f"INSERT INTO {CASE_FAILURES} SELECT n.{d('case_id')}, {ctx.p(ctx.file_name)}, n._row, {reason}"
                      f" {failed} WHERE n.{d('case_id')} IS NOT NULL", ctx.params.values)
-    for helper in helpers:
-        kind, _, name = helper.rpartition(" ")
-        con.execute(f"DROP {kind or 'TABLE'} IF EXISTS {ident(name)}")
+    for kind, name in helpers:
+        con.execute(f"DROP {kind} IF EXISTS {ident(name)}")
     loaded = read - failed_rows
     return PartResult(read, loaded, read - loaded)
