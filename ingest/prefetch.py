@@ -16,6 +16,7 @@ have produced in the main process: they run the same reader code.
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import multiprocessing
 import time
 from collections.abc import Sequence
@@ -60,9 +61,10 @@ class _Collector(Stager):
 
     def __init__(self) -> None:   # no connection and no folder: readers here only make Arrow tables
         self.tables: dict[str, pa.Table] = {}
+        self._numbers = itertools.count(1)
 
     def from_batches(self, schema: pa.Schema, batches: list[pa.RecordBatch]) -> str:
-        name = f"prepared_{len(self.tables) + 1}"
+        name = f"prepared_{next(self._numbers)}"
         self.tables[name] = pa.Table.from_batches(batches, schema=schema)
         return name
 
@@ -77,9 +79,10 @@ def _prepare(source: SourceFile, entries: list[FileEntry], folder: str) -> Prepa
             for entry in entries:
                 assert isinstance(entry, XesEntry)
                 for key, stage in XesReader().stage(source, entry, collector).items():
-                    path = Path(folder) / f"{source.order:05d}-{key}-{stage.table}.arrow"
-                    with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_file(sink, collector.tables[stage.table].schema) as out:
-                        out.write_table(collector.tables.pop(stage.table))
+                    table = collector.tables.pop(stage.table)
+                    path = Path(folder) / f"{source.order:05d}-{stage.table}.arrow"
+                    with pa.OSFile(str(path), "wb") as sink, pa.ipc.new_file(sink, table.schema) as out:
+                        out.write_table(table)
                     prepared.stages[key] = (str(path), stage)
         else:
             for entry in entries:
