@@ -17,9 +17,6 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
-import multiprocessing
-import os
-import threading
 import time
 from collections.abc import Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -34,6 +31,7 @@ from ingest.readers.csv import TRANSCODED, transcode
 from ingest.readers.xes import XesReader
 from ingest.sources import SourceFile
 from sunlight.errors import IngestError
+from sunlight.workers import spawn_pool
 
 # Start a worker only when the files it would take hold at least this many bytes: spawning one and
 # importing the readers costs about a second.
@@ -98,18 +96,6 @@ def _prepare(source: SourceFile, entries: list[FileEntry], folder: str) -> Prepa
     return prepared
 
 
-def _follow_parent(parent: int) -> None:
-    """Run in the worker: exit as soon as the load that started it is gone (a killed ``sunlight
-    ingest`` must not leave a process behind, and a pool's worker never notices on its own)."""
-
-    def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(0.5)
-        os._exit(0)
-
-    threading.Thread(target=watch, name="follow-parent", daemon=True).start()
-
-
 class Prefetcher:
     """One worker process preparing files in the order given; :meth:`take` waits for a file's result."""
 
@@ -124,9 +110,7 @@ class Prefetcher:
         if not start or not work:
             return
         folder.mkdir(parents=True, exist_ok=True)
-        # spawned, not forked: the parent holds DuckDB's threads and locks
-        self._pool = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
-                                         initializer=_follow_parent, initargs=(os.getpid(),))
+        self._pool = spawn_pool(1)
         for source, entries in work:
             bare = dataclasses.replace(source, cache={})
             self._futures[source.order] = self._pool.submit(_prepare, bare, list(entries), str(folder))

@@ -5,9 +5,6 @@ same reason."""
 from __future__ import annotations
 
 import shutil
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import duckdb
@@ -69,54 +66,3 @@ def test_small_files_get_no_worker(prefetch: bool | None) -> None:
     _, report = load(DEMO, prefetch)    # the bundled district is far below the size that pays for one
     assert not any(f.prepared_cpu for f in report.files)
 
-
-WAIT_FOR_WORKER = """
-import sys, time
-from pathlib import Path
-from ingest.mapping import builtin_mappings
-from ingest.prefetch import Prefetcher
-from ingest.sources import SourceFile, sniff
-source = SourceFile(Path(sys.argv[1]), 1)
-sniff(source)
-entries = list(next(m for m in builtin_mappings() if m.platform == "xtbg").files)
-prefetcher = Prefetcher([(source, entries)], Path(sys.argv[2]), force=True)
-assert prefetcher.take(source) is not None       # the worker is up and has done its work
-print("ready", flush=True)
-time.sleep(120)
-"""
-
-
-def _children(pid: int) -> list[int]:
-    found = []
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == pid:
-            found.append(int(stat.parent.name))
-    return found
-
-
-def _alive(pid: int) -> bool:
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
-
-
-def test_the_worker_does_not_outlive_a_killed_load(tmp_path: Path) -> None:
-    load = subprocess.Popen([sys.executable, "-c", WAIT_FOR_WORKER, str(DEMO / "xtbg.xes"), str(tmp_path)],
-                            stdout=subprocess.PIPE, text=True, cwd=Path(__file__).resolve().parents[1])
-    try:
-        assert load.stdout is not None and load.stdout.readline().strip() == "ready"
-        workers = _children(load.pid)
-        assert workers                                    # the pool's worker (and its resource tracker)
-        load.kill()
-        load.wait()
-        deadline = time.monotonic() + 15
-        while any(_alive(w) for w in workers) and time.monotonic() < deadline:
-            time.sleep(0.2)
-        assert not any(_alive(w) for w in workers)
-    finally:
-        load.kill()

@@ -9,10 +9,9 @@ most of a nightly run at a million cases); the content is the same either way.
 from __future__ import annotations
 
 import datetime as dt
-import multiprocessing
 import os
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +21,7 @@ from audit import scoring
 from audit.reports.data import COLUMNS, ListRow, RectificationList, build_lists
 from audit.reports.pdf import write_pdf
 from audit.reports.xlsx import write_xlsx
+from sunlight.workers import spawn_pool
 
 __all__ = ["COLUMNS", "ListRow", "RectificationList", "WrittenList", "build_lists", "file_stem", "write_pdf",
            "write_rectification_lists", "write_xlsx"]
@@ -69,8 +69,7 @@ def write_rectification_lists(
         workers = min(os.cpu_count() or 1, len(lists)) if many else 1
     paths: list[tuple[Path, Path]] = []
     if workers > 1:
-        # spawned, not forked: the parent holds DuckDB's threads and locks
-        with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        with spawn_pool(workers) as pool:
             largest_first = sorted(range(len(lists)), key=lambda i: -len(lists[i].rows))
             futures = {pool.submit(_write_pair, lists[i], out_dir): i for i in largest_first}
             done: dict[int, tuple[Path, Path]] = {}
