@@ -20,7 +20,7 @@ class Activity(Step):
     """The platform's activity name, translated to a canonical code through the vocabulary.
 
     A CASE over the vocabulary's names rather than a join: a join does not keep the rows' order,
-    which the positional row numbering of ``ingest.normalise.load_part`` relies on.
+    which the positional row numbering of ``ingest.normalise.materialise_rows`` relies on.
     """
 
     def columns(self, ctx: Context) -> list[tuple[str, str]]:

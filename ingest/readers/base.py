@@ -21,10 +21,10 @@ file itself (the rows are numbered in file order by ``row_number() OVER ()``, wh
 in one ordered stream), so the rows are not copied before they are normalised. When the side read
 proved that every record of the file is a row (no rejected CSV record, no blank JSON line), the
 reader also gives a *positional* view without row numbers, which DuckDB can read with several
-threads; ``ingest.normalise.load_part`` numbers those rows by their position afterwards. Python-built rows
-(xlsx, XES, inline reference rows) are complete Arrow tables before they are registered on the
-main connection, and Parquet arrives as Arrow from a table on the side connection; neither can
-fail half-way. (A table made inside the caller's transaction keeps its memory until the
+threads; ``ingest.normalise.materialise_rows`` numbers those rows by their position afterwards.
+Python-built rows (xlsx, XES, inline reference rows) are complete Arrow tables before they are
+registered on the main connection, and Parquet arrives as Arrow from a table on the side
+connection; neither can fail half-way. (A table made inside the caller's transaction keeps its memory until the
 transaction ends, even once dropped: stages avoid copies for that reason too.)
 """
 
@@ -65,7 +65,7 @@ class Stage:
     # A view of the same rows without ``_row``, in file order, whose k-th row is row k (set only when
     # the reader proved that: no rejected CSV record, no blank JSON line). Unlike ``table``, which
     # numbers the rows with ``row_number() OVER ()`` and so reads them in one thread, it can be
-    # read in parallel; see ``ingest.normalise.load_part``.
+    # read in parallel; see ``ingest.normalise.materialise_rows``.
     positional: str | None = None
 
 
