@@ -66,3 +66,40 @@ def test_small_files_get_no_worker(prefetch: bool | None) -> None:
     _, report = load(DEMO, prefetch)    # the bundled district is far below the size that pays for one
     assert not any(f.prepared_cpu for f in report.files)
 
+
+
+def test_a_worker_that_dies_leaves_the_work_to_the_load(tmp_path: Path) -> None:
+    import os
+    import signal
+
+    from ingest.mapping import builtin_mappings
+    from ingest.prefetch import Prefetcher
+    from ingest.sources import SourceFile, sniff
+
+    source = SourceFile(DEMO / "xtbg.xes", 1)
+    sniff(source)
+    entries = list(next(m for m in builtin_mappings() if m.platform == "xtbg").files)
+    prefetcher = Prefetcher([(source, entries)], tmp_path, force=True)
+    try:
+        workers = [int(p.name) for p in Path("/proc").iterdir() if p.name.isdigit()
+                   and _parent(p) == os.getpid() and b"spawn_main" in _cmdline(p)]
+        assert workers
+        for pid in workers:
+            os.kill(pid, signal.SIGKILL)
+        assert prefetcher.take(source) is None          # no result, no exception: the load reads the log itself
+    finally:
+        prefetcher.close()
+
+
+def _parent(proc: Path) -> int:
+    try:
+        return int((proc / "stat").read_text().rsplit(")", 1)[1].split()[1])
+    except (OSError, IndexError, ValueError):
+        return -1
+
+
+def _cmdline(proc: Path) -> bytes:
+    try:
+        return (proc / "cmdline").read_bytes()
+    except OSError:
+        return b""
