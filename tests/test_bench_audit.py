@@ -65,6 +65,27 @@ def test_audit_beside_a_plain_pass(district: tuple[Path, Path, dict[str, Any], d
     assert not (tmp_path / "audited.duckdb").exists()
     text = bench.report(facts, None, run, None, "0.00")
     assert "audit / warm plain pass" in text and "P_SUPPLEMENT_REPEATED" in text
+    assert "T_PROMISED" in run.narrowing and "C_FEE_ABOVE_STANDARD" not in run.narrowing   # no narrowing there
+    assert f"{len(run.narrowing)} of {len(run.result.seconds)} rules" in text
+
+
+def test_a_rules_narrowing_alone_keeps_every_case_it_raises_a_finding_for(
+        district: tuple[Path, Path, dict[str, Any], dt.datetime]) -> None:
+    _, database, _, as_of = district
+    target, checked = bench.DuckDBTarget(), 0
+    with duckdb.connect(str(database), read_only=True) as con:
+        for rule in load_pack(default_rules_dir()):
+            compiled = target.compile(rule)
+            query = bench.narrowing_query(compiled)
+            if query is None:
+                assert "candidate" not in compiled.sql
+                continue
+            params = compiled.bind(as_of)
+            kept = {r[0] for r in con.execute(query, bench.used_params(query, params)).fetchall()}
+            found = {r[0] for r in con.execute(f"SELECT case_id FROM ({compiled.sql})", params).fetchall()}
+            assert found <= kept, rule.id
+            checked += bool(found)
+    assert checked >= 10       # most rules with a narrowing raise findings on this district
 
 
 def test_the_export_keeps_seq_order_with_strictly_increasing_times(
