@@ -266,3 +266,34 @@ def test_progress_is_told_each_department_written(tmp_path: Path, workers: int) 
                                       progress=lambda *step: seen.append(step))
     assert sorted(dept for dept, _, _ in seen) == ["MZ", "SCJG"]
     assert [(done, total) for _, done, total in seen] == [(1, 2), (2, 2)]
+
+
+def test_pdf_row_heights_given_are_what_the_table_measures_itself() -> None:
+    """The detail table is given each row's height up front (a page split then measures nothing
+    again); those heights must be the ones the table would measure from the cells' lines."""
+    from reportlab.lib.pagesizes import A4, landscape
+
+    from audit.reports.pdf import _detail_table, _styles
+
+    con = db.memory()
+    add_flags(con)
+    con.execute("INSERT INTO departments VALUES ('D', '某局', '区直部门', 'x', 3, 1)")
+    rows = [{"rule_id": "R", "rule_version": 1, "violation_code": "V", "case_id": f"C{i:03d}", "dept_code": "D",
+             "level": "red" if i % 3 else "yellow", "category": "时效", "title": "超期" * (1 + i % 4),
+             "message": "说明" * (5 * i), "evidence": {}, "days_overdue": i or None,
+             "due_at": dt.datetime(2024, 3, 15, 17) if i % 2 else None}
+            for i in range(25)]
+    flags.findings_from_rows(con, "found2", rows)
+    flags.apply_findings(con, run_id=2, as_of=AS_OF, findings_table="found2", rule_ids=["R"])
+    lists = reports.build_lists(con, as_of=AS_OF)
+    width = landscape(A4)[0] - 60
+    tallest: dict[str, float] = {}
+    for lst in lists:          # SCJG has a supervision order (a two-line cell); MZ has no rows at all
+        given, measured = _detail_table(lst, _styles(), width), _detail_table(lst, _styles(), width, measured=False)
+        for table in (given, measured):
+            table.wrap(width, 1e9)                  # room for every row: nothing is left unmeasured
+        assert given._rowHeights == measured._rowHeights, lst.dept_code
+        assert len(given._rowHeights) == len(lst.rows) + 1 + (not lst.rows)
+        tallest[lst.dept_code] = max(given._rowHeights[1:])
+    assert set(tallest) == {"D", "MZ", "SCJG"}
+    assert tallest["D"] > 10 * 10.5                 # long messages: rows of many lines were compared

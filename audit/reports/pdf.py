@@ -51,14 +51,27 @@ def _escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+TOP_PADDING, BOTTOM_PADDING = 2.5, 3
 _CENTERED = {"no", "category", "days_overdue", "state", "due_at", "feedback_due", "order"}
 # never at the start of a line: closing punctuation stays with the character before it
 _NO_START = set("，。、；：！？）》」』】〕”’,.;:!?)]%")
 
 
-@functools.lru_cache(maxsize=8192)
-def _width(char: str, font: str, size: float) -> float:
-    return float(pdfmetrics.stringWidth(char, font, size))
+class _Widths(dict[str, float]):
+    """Each character's width in one font and size, measured once."""
+
+    def __init__(self, font: str, size: float) -> None:
+        super().__init__()
+        self.font, self.size = font, size
+
+    def __missing__(self, char: str) -> float:
+        width = self[char] = float(pdfmetrics.stringWidth(char, self.font, self.size))
+        return width
+
+
+@functools.lru_cache(maxsize=16)
+def _widths(font: str, size: float) -> _Widths:
+    return _Widths(font, size)
 
 
 _TOKENS = re.compile(r"[A-Za-z0-9_.:/%+\-]+|\s|.")   # a Latin word or number stays whole; else one character
@@ -68,8 +81,10 @@ def _lines(text: str, width: float, font: str, size: float) -> str:
     """``text`` broken into lines no wider than ``width``, joined by newlines: a break may come
     between any two Chinese characters, not inside a Latin word or number that fits on a line, and
     not before closing punctuation (the character before it moves down with it)."""
+    widths = _widths(font, size)
+
     def measure(token: str) -> float:
-        return sum(_width(c, font, size) for c in token)
+        return sum(map(widths.__getitem__, token))
 
     out: list[str] = []
     for paragraph in text.split("\n"):
@@ -126,6 +141,65 @@ def _summary_table(lst: RectificationList, styles: dict[str, ParagraphStyle]) ->
     return table
 
 
+def _detail_table(lst: RectificationList, styles: dict[str, ParagraphStyle], available: float,
+                  measured: bool = True) -> LongTable:
+    """The listed flags, one row each, most urgent first, across ``available`` points of width.
+
+    ``measured``: give the table each body row's height (as it would measure it from the row's
+    lines); False leaves the measuring to the table (what the heights are checked against).
+    """
+    declared = sum(c[3] for c in COLUMNS)
+    widths = [c[3] * available / declared for c in COLUMNS]
+    data: list[list[Any]] = [[Paragraph(heading, styles["head"]) for _, heading, _, _ in COLUMNS]]
+    commands: list[tuple[Any, ...]] = [
+        ("GRID", (0, 0), (-1, -1), 0.5, GRID),
+        ("BACKGROUND", (0, 0), (-1, 0), HEADER_FILL),
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        ("TOPPADDING", (0, 0), (-1, -1), TOP_PADDING),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), BOTTOM_PADDING),
+        ("LEFTPADDING", (0, 0), (-1, -1), 3),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 3),
+    ]
+    keys = [key for key, *_ in COLUMNS]
+    cell = styles["cell"]
+    # Body cells are plain strings broken into lines here (a Paragraph per cell measured every
+    # character again on every page split: most of the time of a long list).
+    commands += [("FONTNAME", (0, 1), (-1, -1), cell.fontName), ("FONTSIZE", (0, 1), (-1, -1), cell.fontSize),
+                 ("LEADING", (0, 1), (-1, -1), cell.leading)]
+    commands += [("ALIGN", (keys.index(k), 1), (keys.index(k), -1), "CENTER") for k in keys
+                 if k in _CENTERED or k == "level"]
+    inner = [w - 6 for w in widths]  # minus the left and right padding
+    level_column = keys.index("level")
+    # Each body row's height, as the table would measure it from its lines: given up front, a page
+    # split no longer measures every row left below it again.
+    heights: list[float | None] = [None]
+    for number, row in enumerate(lst.rows, start=1):
+        cells = row.cells(number)
+        if row.order_id is not None:  # number above status
+            cells["order"] = cells["order"].replace("（", "\n").replace("）", "")
+        cells["due_at"] = cells["due_at"].replace(" ", "\n", 1)  # date above time
+        texts = [_lines(cells[key], inner[i], cell.fontName, cell.fontSize) for i, key in enumerate(keys)]
+        data.append(texts)
+        heights.append(cell.leading * max(t.count("\n") + 1 for t in texts) + TOP_PADDING + BOTTOM_PADDING)
+        # one command per run of rows of the same level: per-row commands make splitting a long
+        # table across pages quadratic
+        fill, ink = (RED_FILL, RED_FONT) if row.level == "red" else (YELLOW_FILL, YELLOW_FONT)
+        last = commands[-1]
+        if last[0] == "TEXTCOLOR" and last[3] is ink and last[2] == (level_column, number - 1) and number > 1:
+            commands[-2] = ("BACKGROUND", last[1], (level_column, number), fill)
+            commands[-1] = ("TEXTCOLOR", last[1], (level_column, number), ink)
+        else:
+            commands += [("BACKGROUND", (level_column, number), (level_column, number), fill),
+                         ("TEXTCOLOR", (level_column, number), (level_column, number), ink)]
+    if not lst.rows:
+        data.append([Paragraph("本期无待整改事项。", styles["empty"])] + [""] * (len(COLUMNS) - 1))
+        commands.append(("SPAN", (0, 1), (-1, 1)))
+        heights.append(None)
+    table = LongTable(data, colWidths=widths, rowHeights=heights if measured else None, repeatRows=1)
+    table.setStyle(TableStyle(commands))
+    return table
+
+
 def write_pdf(lst: RectificationList, path: Path) -> Path:
     """Write ``lst`` to ``path`` as an A4 landscape PDF with "第 N 页" page numbers."""
     styles = _styles()
@@ -140,51 +214,7 @@ def write_pdf(lst: RectificationList, path: Path) -> Path:
     if lst.rows:
         story += [Paragraph("一、问题汇总（按规则）", styles["section"]), _summary_table(lst, styles),
                   Spacer(1, 4 * mm), Paragraph("二、整改明细（按紧急程度排列）", styles["section"])]
-    available = page[0] - 2 * margin
-    declared = sum(c[3] for c in COLUMNS)
-    widths = [c[3] * available / declared for c in COLUMNS]
-    data: list[list[Any]] = [[Paragraph(heading, styles["head"]) for _, heading, _, _ in COLUMNS]]
-    commands: list[tuple[Any, ...]] = [
-        ("GRID", (0, 0), (-1, -1), 0.5, GRID),
-        ("BACKGROUND", (0, 0), (-1, 0), HEADER_FILL),
-        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
-        ("TOPPADDING", (0, 0), (-1, -1), 2.5),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
-        ("LEFTPADDING", (0, 0), (-1, -1), 3),
-        ("RIGHTPADDING", (0, 0), (-1, -1), 3),
-    ]
-    keys = [key for key, *_ in COLUMNS]
-    cell = styles["cell"]
-    # Body cells are plain strings broken into lines here (a Paragraph per cell measured every
-    # character again on every page split: most of the time of a long list).
-    commands += [("FONTNAME", (0, 1), (-1, -1), cell.fontName), ("FONTSIZE", (0, 1), (-1, -1), cell.fontSize),
-                 ("LEADING", (0, 1), (-1, -1), cell.leading)]
-    commands += [("ALIGN", (keys.index(k), 1), (keys.index(k), -1), "CENTER") for k in keys
-                 if k in _CENTERED or k == "level"]
-    inner = [w - 6 for w in widths]  # minus the left and right padding
-    level_column = keys.index("level")
-    for number, row in enumerate(lst.rows, start=1):
-        cells = row.cells(number)
-        if row.order_id is not None:  # number above status
-            cells["order"] = cells["order"].replace("（", "\n").replace("）", "")
-        cells["due_at"] = cells["due_at"].replace(" ", "\n", 1)  # date above time
-        data.append([_lines(cells[key], inner[i], cell.fontName, cell.fontSize) for i, key in enumerate(keys)])
-        # one command per run of rows of the same level: per-row commands make splitting a long
-        # table across pages quadratic
-        fill, ink = (RED_FILL, RED_FONT) if row.level == "red" else (YELLOW_FILL, YELLOW_FONT)
-        last = commands[-1]
-        if last[0] == "TEXTCOLOR" and last[3] is ink and last[2] == (level_column, number - 1) and number > 1:
-            commands[-2] = ("BACKGROUND", last[1], (level_column, number), fill)
-            commands[-1] = ("TEXTCOLOR", last[1], (level_column, number), ink)
-        else:
-            commands += [("BACKGROUND", (level_column, number), (level_column, number), fill),
-                         ("TEXTCOLOR", (level_column, number), (level_column, number), ink)]
-    if not lst.rows:
-        data.append([Paragraph("本期无待整改事项。", styles["empty"])] + [""] * (len(COLUMNS) - 1))
-        commands.append(("SPAN", (0, 1), (-1, 1)))
-    table = LongTable(data, colWidths=widths, repeatRows=1)
-    table.setStyle(TableStyle(commands))
-    story.append(table)
+    story.append(_detail_table(lst, styles, page[0] - 2 * margin))
     title = lst.title
 
     def footer(canvas: Any, document: Any) -> None:
