@@ -5,36 +5,24 @@ and PM4Py agreeing with Sunlight case by case (PM4Py is the optional ``bench`` e
 from __future__ import annotations
 
 import datetime as dt
-import importlib.util
 import itertools
-import sys
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import duckdb
 import pandas as pd
 import pytest
+from bench_scripts import load
 
 from audit.rules import default_rules_dir, load_pack
 from audit.rules.declare import TEMPLATES, Step, check
 from audit.rules.kinds import DeclareRule
 from samples.generator import generate
 
-ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.slow
 
 
-def _load() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("bench_audit", ROOT / "benchmarks" / "bench_audit.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["bench_audit"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-bench = _load()
+bench = load("bench_audit")
 
 
 @pytest.fixture(scope="module")

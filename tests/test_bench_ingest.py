@@ -4,30 +4,16 @@ exactly what DuckDB read."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-from types import ModuleType
-
 import pytest
+from bench_scripts import load
 from rich.console import Console
 
 from samples.generator import generate
 
-ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.slow
 
 
-def _load() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("bench_ingest", ROOT / "benchmarks" / "bench_ingest.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["bench_ingest"] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-bench = _load()
+bench = load("bench_ingest")
 
 
 @pytest.fixture(scope="module")
