@@ -55,6 +55,10 @@ def test_audit_beside_a_plain_pass(district: tuple[Path, Path, dict[str, Any], d
     assert "audit / warm plain pass" in text and "P_SUPPLEMENT_REPEATED" in text
     assert "T_PROMISED" in run.narrowing and "C_FEE_ABOVE_STANDARD" not in run.narrowing   # no narrowing there
     assert f"{len(run.narrowing)} of {len(run.result.seconds)} rules" in text
+    assert set(run.shared) == set(bench.SHARED_PASSES) and all(s > 0 for s in run.shared.values())
+    lines = text.splitlines()
+    ratio = next(i for i, line in enumerate(lines) if "audit / warm plain pass" in line)
+    assert "narrowing aggregates alone" in lines[ratio + 1] and "GROUP BY case_id, activity" in lines[ratio + 2]
 
 
 def test_a_rules_narrowing_alone_keeps_every_case_it_raises_a_finding_for(
