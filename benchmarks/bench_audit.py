@@ -5,17 +5,18 @@
 
 Ingests the exports once (``sunlight ingest`` in a child process; ``DB.source.json`` names the
 district the database holds, so a later run skips it). Audits a copy of the database with the
-default pack (``run_audit``, commit included, DuckDB ``memory_limit`` 4GB) beside a plain pass
-over the same events (``PLAIN_PASS``, cold, then the best of 3 warm passes for the ratio), with peak
+default pack (``run_audit``, commit included, DuckDB ``memory_limit`` 4GB) beside a plain pass over
+the same events (``PLAIN_PASS``, cold, then the best of 3 warm passes for the ratio), with peak
 memory (``ru_maxrss``, and ``duckdb_memory()`` sampled every 0.2 s), and each rule's narrowing
-aggregate alone (its query cut after the ``candidate`` CTE), a floor under the rules, and two
-passes one shared evaluation of the whole pack would need at least (``SHARED_PASSES``). Then checks the pack's
-declare rules on N closed cases (the first by md5(case_id), mixing platforms; ``--pm4py-pick
-first``: the first by case_id) with ``pm4py.conformance_declare`` (one run per scope) and with
-their compiled SQL on an in-memory database of those cases, and compares verdicts case by case. Events of a case often share a time: the DataFrame is ordered by case and
-``seq`` and ``time:timestamp`` gets k microseconds for the k-th event at the same time, so any
-sort by (case, time) keeps the seq order. ``at_most(a, 1)`` (absence2) has no PM4Py template: it
-fails when ``existence(a)`` holds and ``exactly_one(a)`` fails. See benchmarks/README.md.
+aggregate alone (its query cut after the ``candidate`` CTE), a floor under the rules, and two passes
+one shared evaluation of the whole pack would need at least (``SHARED_PASSES``). Then checks the
+pack's declare rules on N closed cases (the first by md5(case_id), mixing platforms; ``--pm4py-pick
+first``: the first by case_id) with ``pm4py.conformance_declare`` (one run per scope) and with their
+compiled SQL on an in-memory database of those cases, and compares verdicts case by case. Events of
+a case often share a time: the DataFrame is ordered by case and ``seq`` and ``time:timestamp`` gets
+k microseconds for the k-th event at the same time, so any sort by (case, time) keeps the seq order.
+``at_most(a, 1)`` (absence2) has no PM4Py template: it fails when ``existence(a)`` holds and
+``exactly_one(a)`` fails. See benchmarks/README.md.
 """
 
 from __future__ import annotations
