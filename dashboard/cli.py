@@ -61,8 +61,8 @@ def dashboard(ctx: click.Context, db_path: Path | None, port: int, address: str,
         env[ENV_USERS] = str(Path(users).resolve())
     else:
         env.pop(ENV_USERS, None)
-        click.echo("No users file: serving the public disclosure page only.", err=True)
-    click.echo(f"Sunlight dashboard: http://{address}:{port}/", err=True)
+        click.echo("未提供用户文件：只提供公众公示页面（--users 指定用户文件后可登录）。", err=True)
+    click.echo(f"阳光监察看板：http://{address}:{port}/", err=True)
     code = subprocess.call(streamlit_command(db_path.resolve(), port=port, address=address,
                                              users=Path(users).resolve() if users else None), env=env)
     ctx.exit(code)

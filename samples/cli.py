@@ -46,11 +46,11 @@ def generate(out_dir: Path, cases: int, seed: int, as_of: dt.datetime, dirty: bo
 
     from samples.generator import generate as run
 
-    with Progress(TextColumn("generating"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
+    with Progress(TextColumn("生成办件"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
                   transient=True, disable=cases < PROGRESS_FROM) as bar:
         task = bar.add_task("cases", total=cases)
         manifest = run(out_dir, cases, seed, as_of, dirty=dirty, progress=lambda n: bar.advance(task, n))
     planted = sum(count for key, count in manifest.findings.items())
-    click.echo(f"{out_dir}: {cases} cases (seed {seed}, as of {manifest.as_of}); "
-               f"{planted} planted findings, {sum(manifest.traps.values())} traps; "
-               f"{len(manifest.files)} files listed in {out_dir / 'truth' / 'manifest.json'}")
+    click.echo(f"{out_dir}：{cases:,} 件办件（种子 {seed}，稽核时点 {manifest.as_of}）；"
+               f"预埋违规 {planted:,} 项，易错情形 {sum(manifest.traps.values()):,} 个；"
+               f"{len(manifest.files)} 个文件，清单见 {out_dir / 'truth' / 'manifest.json'}")

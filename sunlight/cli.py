@@ -93,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
         click.echo(f"错误 / error: {exc.describe()}", err=True)
         sys.exit(exc.exit_code)
     except click.exceptions.Abort:
-        click.echo("Aborted.", err=True)
+        click.echo("已中止 / aborted", err=True)
         sys.exit(130)
     except click.ClickException as exc:
         exc.show()

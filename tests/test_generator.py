@@ -590,6 +590,10 @@ def test_command_line(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     manifest = json.loads((tmp_path / "truth" / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["as_of"] == "2026-06-30 17:00" and manifest["cases"] == 50
+    # the summary, in Chinese, counts what the truth files hold
+    planted = len(read_csv(tmp_path / "truth" / "ground_truth.csv", "utf-8"))
+    assert f"50 件办件（种子 4，稽核时点 2026-06-30 17:00）" in result.output
+    assert f"预埋违规 {planted:,} 项" in result.output and f"{len(manifest['files'])} 个文件" in result.output
 
 
 def test_as_of_outside_the_calendar_is_refused(tmp_path: Path) -> None:
